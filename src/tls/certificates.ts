@@ -102,7 +102,10 @@ export function generateCertificates(request: CertificateRequest): CertificateSe
  * Writes the set into `dir` (created if missing). Each file is written to a temporary name and renamed,
  * so a watcher never reads half a file; keys are 0600.
  */
-export async function writeCertificates(dir: string, set: CertificateSet): Promise<Record<keyof CertificateSet, string>> {
+export async function writeCertificates(
+  dir: string,
+  set: CertificateSet,
+): Promise<Record<keyof CertificateSet, string>> {
   await mkdir(dir, { recursive: true });
   const paths = {} as Record<keyof CertificateSet, string>;
   for (const name of ['ca.crt', 'ca.key', 'tls.crt', 'tls.key'] as const) {
