@@ -1,0 +1,111 @@
+/**
+ * The keep-alive (SPEC §3.2): the command that replaces a target container's command. It runs the injected
+ * static busybox's shell, which
+ *   1. installs the busybox applets as symlinks into the tools directory,
+ *   2. writes `<tools>/rerun`, a script that runs the original command and args, each shell-quoted so that
+ *      any argv survives byte for byte (or, when the spec had no command, explains that the image
+ *      ENTRYPOINT is not known and runs `rerun ENTRYPOINT` with the original args),
+ *   3. writes `<tools>/.profile`, which appends the tools directory to PATH,
+ *   4. sleeps in a loop that exits at once on SIGTERM (a shell as PID 1 ignores it without a trap).
+ * Everything is written into the tools volume, so a read-only root filesystem is fine.
+ *
+ * The original argv is not quoted here but passed as separate arguments after the script: the kubelet then
+ * expands `$(VAR)` references in them exactly as it did for the original container, and the shell quotes
+ * the expanded values at run time. The script's own text has every `$` doubled, which the kubelet turns
+ * back into one `$` (its escape for a literal `$`), so the script reaches the shell as written here.
+ */
+
+/**
+ * The shell program. Positional parameters: tools dir, mode (command|entrypoint), container name, argv…
+ * A template literal cannot hold the shell's `${`, so the text writes it `$\{` and the last line restores it.
+ */
+export const KEEP_ALIVE_SCRIPT = String.raw`d=$1 mode=$2 name=$3
+shift 3
+pid=
+trap 'kill "$pid" 2>/dev/null; exit 0' TERM INT HUP
+"$d/busybox" --install -s "$d" 2>/dev/null
+sq="'"
+q() {
+  s=$1 r=
+  while :; do
+    case $s in
+      *$sq*) pre=$\{s%%$sq*}; s=$\{s#*$sq}; r=$r$pre\'\\\'\' ;;
+      *) break ;;
+    esac
+  done
+  printf "'%s'" "$r$s"
+}
+quoted() { for a in "$@"; do printf ' '; q "$a"; done; }
+{
+  printf '#!%s/busybox sh\n' "$d"
+  printf '# Written by debugdead: reruns the original command of container %s, to reproduce the crash by hand.\n' "$name"
+  if [ "$mode" = command ]; then
+    printf '# Extra arguments are appended to the original ones.\nexec'
+    quoted "$@"
+    printf ' "$@"\n'
+  else
+    printf 'if [ $# -eq 0 ]; then\n'
+    printf '  echo "debugdead: container %s had no command in its pod spec: it ran its image ENTRYPOINT, which is not known here." >&2\n' "$name"
+    printf '  echo "Run: %s/rerun ENTRYPOINT   (the image ENTRYPOINT, e.g. from: crane config IMAGE)" >&2\n' "$d"
+    if [ $# -eq 0 ]; then
+      printf '  echo "The pod spec had no args either: the image CMD followed the ENTRYPOINT." >&2\n'
+    else
+      printf '  echo "It ran with these args, which rerun appends:" >&2\n  set --'
+      quoted "$@"
+      printf '\n  for a in "$@"; do printf "  %%s\\n" "$a" >&2; done\n'
+    fi
+    printf '  exit 2\nfi\nexec "$@"'
+    quoted "$@"
+    printf '\n'
+  fi
+} >"$d/rerun"
+"$d/busybox" chmod 755 "$d/rerun"
+printf 'export PATH="$\{PATH:+$PATH:}%s"\nPS1="debugdead:\\w\\$ "\necho "debugdead: busybox tools from %s are on PATH; run %s/rerun to reproduce the crash."\n' "$d" "$d" "$d" >"$d/.profile"
+while :; do
+  "$d/busybox" sleep 86400 &
+  pid=$!
+  wait "$pid"
+done
+`.replaceAll('$\\{', '${');
+
+/** The name `$0` takes in the keep-alive shell (shown by ps). */
+export const KEEP_ALIVE_ARGV0 = 'debugdead-keep-alive';
+
+/** Escapes text for a container command: the kubelet reads `$$` as a literal `$`. */
+export function escapeKubeletExpansion(text: string): string {
+  return text.replaceAll('$', () => '$$');
+}
+
+export interface KeepAliveInput {
+  /** Tools directory (the tools volume's mountPath). */
+  mountPath: string;
+  containerName: string;
+  /** The original command, or null when the spec had none (image ENTRYPOINT). */
+  command: string[] | null;
+  /** The original args, or null. */
+  args: string[] | null;
+}
+
+const ESCAPED_SCRIPT = escapeKubeletExpansion(KEEP_ALIVE_SCRIPT);
+
+/** The command that replaces the target container's command (its args are removed). */
+export function keepAliveCommand(input: KeepAliveInput): string[] {
+  const hasCommand = input.command !== null && input.command.length > 0;
+  return [
+    `${input.mountPath}/busybox`,
+    'sh',
+    '-c',
+    ESCAPED_SCRIPT,
+    KEEP_ALIVE_ARGV0,
+    input.mountPath,
+    hasCommand ? 'command' : 'entrypoint',
+    input.containerName,
+    ...(hasCommand ? (input.command ?? []) : []),
+    ...(input.args ?? []),
+  ];
+}
+
+/** The command of the tools init container: copies the static busybox binary into the tools volume. */
+export function toolsCopyCommand(mountPath: string): string[] {
+  return ['/bin/busybox', 'cp', '/bin/busybox', `${mountPath}/busybox`];
+}

@@ -1,0 +1,154 @@
+/** Property tests: what must hold for every pod (SPEC §3, PITFALLS 1–8). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { DEFAULT_MUTATION_CONFIG, mutatePod, type JsonObject, type Pod } from '../../src/mutation/index.js';
+import { podArbitrary } from '../helpers/pod-arbitrary.js';
+import { podProblems, privileges, restrictedViolations } from '../helpers/pod-check.js';
+import { assertPatchYieldsPod } from '../helpers/pods.js';
+
+const RUNS = { numRuns: 300 };
+
+function subset(inner: string[], outer: string[]): string[] {
+  return inner.filter((item) => !outer.includes(item));
+}
+
+test('generated pods are valid to begin with (the generator is honest)', () => {
+  fc.assert(
+    fc.property(podArbitrary(), (pod) => assert.deepEqual(podProblems(pod), [])),
+    RUNS,
+  );
+});
+
+test('every annotated pod is mutated or denied, and a mutation yields a pod the API server accepts', () => {
+  fc.assert(
+    fc.property(podArbitrary(), (pod) => {
+      const result = mutatePod(pod, DEFAULT_MUTATION_CONFIG);
+      const annotations = (pod.metadata as JsonObject).annotations as Record<string, string>;
+      if (result.outcome === 'denied') {
+        const target = annotations['debug.dead/container'] ?? '';
+        const owned =
+          (pod.metadata as JsonObject).ownerReferences !== undefined &&
+          annotations['debug.dead/allow-owned'] !== 'true';
+        assert.ok(owned, `unexpected denial for target ${target}: ${result.message}`);
+        return;
+      }
+      assert.equal(result.outcome, 'mutated');
+      assertPatchYieldsPod(pod, result);
+      assert.deepEqual(podProblems(result.pod), []);
+      assert.deepEqual(subset(privileges(result.pod), privileges(pod)), [], 'no privilege or host access introduced');
+      assert.deepEqual(
+        subset(restrictedViolations(result.pod), restrictedViolations(pod)),
+        [],
+        'Pod Security level not lowered',
+      );
+      for (const op of result.patch) assert.ok(!op.path.includes('debug.dead/'), `unescaped pointer ${op.path}`);
+    }),
+    RUNS,
+  );
+});
+
+test('target containers sleep with the tools mounted and without probes, args or lifecycle', () => {
+  fc.assert(
+    fc.property(podArbitrary(), (pod) => {
+      const result = mutatePod(pod, DEFAULT_MUTATION_CONFIG);
+      if (result.outcome !== 'mutated') return;
+      const { summary } = result;
+      const spec = result.pod.spec as { containers: JsonObject[]; initContainers: JsonObject[] };
+      assert.equal(spec.initContainers[0]?.name, summary.toolsContainer);
+      const keepProbes =
+        ((pod.metadata as JsonObject).annotations as Record<string, string>)['debug.dead/keep-probes'] === 'true';
+      for (const container of [...spec.initContainers, ...spec.containers]) {
+        const name = String(container.name);
+        if (![...summary.containers, ...summary.initContainers].includes(name)) continue;
+        assert.equal((container.command as string[])[0], `${summary.mountPath}/busybox`);
+        assert.equal(container.args, undefined);
+        assert.equal(container.lifecycle, undefined);
+        if (!keepProbes)
+          assert.deepEqual(
+            [container.livenessProbe, container.readinessProbe, container.startupProbe],
+            [undefined, undefined, undefined],
+          );
+        assert.ok(
+          (container.volumeMounts as JsonObject[]).some(
+            (mount) => mount.name === summary.toolsVolume && mount.mountPath === summary.mountPath,
+          ),
+        );
+      }
+      const gates = (spec as JsonObject).readinessGates as JsonObject[];
+      assert.ok(gates.some((gate) => gate.conditionType === 'debug.dead/not-serving'));
+      assert.ok(Number((spec as JsonObject).activeDeadlineSeconds) <= summary.ttlSeconds);
+    }),
+    RUNS,
+  );
+});
+
+test('mutating the result again is untouched', () => {
+  fc.assert(
+    fc.property(podArbitrary(), (pod) => {
+      const result = mutatePod(pod, DEFAULT_MUTATION_CONFIG);
+      if (result.outcome !== 'mutated') return;
+      assert.deepEqual(mutatePod(result.pod, DEFAULT_MUTATION_CONFIG), {
+        outcome: 'untouched',
+        reason: 'already mutated',
+      });
+    }),
+    RUNS,
+  );
+});
+
+test('pods without the annotation are untouched', () => {
+  fc.assert(
+    fc.property(podArbitrary({ enabled: fc.constant(false) }), (pod) => {
+      assert.equal(mutatePod(pod, DEFAULT_MUTATION_CONFIG).outcome, 'untouched');
+    }),
+    RUNS,
+  );
+});
+
+test('arbitrary JSON never throws', () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.constantFrom('CREATE', 'UPDATE'), (value, operation) => {
+      mutatePod(value, DEFAULT_MUTATION_CONFIG, { operation });
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('pods with one field replaced by arbitrary JSON never throw, and a mutation still yields a valid patch', () => {
+  const paths = [
+    ['spec'],
+    ['spec', 'containers'],
+    ['spec', 'containers', 0],
+    ['spec', 'containers', 0, 'command'],
+    ['spec', 'containers', 0, 'volumeMounts'],
+    ['spec', 'containers', 0, 'ports'],
+    ['spec', 'initContainers'],
+    ['spec', 'volumes'],
+    ['spec', 'readinessGates'],
+    ['spec', 'securityContext'],
+    ['spec', 'activeDeadlineSeconds'],
+    ['spec', 'os'],
+    ['metadata'],
+    ['metadata', 'annotations'],
+    ['metadata', 'labels'],
+    ['metadata', 'ownerReferences'],
+    ['metadata', 'annotations', 'debug.dead/container'],
+    ['metadata', 'annotations', 'debug.dead/ttl'],
+  ] as const;
+  fc.assert(
+    fc.property(podArbitrary(), fc.constantFrom(...paths), fc.jsonValue(), (pod, path, value) => {
+      const corrupt = structuredClone(pod) as Record<string | number, unknown>;
+      let node: Record<string | number, unknown> = corrupt;
+      for (const key of path.slice(0, -1)) {
+        const next = node[key];
+        if (typeof next !== 'object' || next === null) return;
+        node = next as Record<string | number, unknown>;
+      }
+      node[path.at(-1) as string | number] = JSON.parse(JSON.stringify(value)); // as it arrives: JSON has no -0
+      const result = mutatePod(corrupt, DEFAULT_MUTATION_CONFIG);
+      assertPatchYieldsPod(corrupt as Pod, result);
+    }),
+    { numRuns: 1000 },
+  );
+});
