@@ -1,0 +1,323 @@
+/**
+ * The webhook's configuration: flags and `DEBUGDEAD_*` environment variables, flags winning.
+ * A pure function of (argv, env); only `main.ts` reads the real ones and passes them in.
+ */
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { DEFAULT_MUTATION_CONFIG, type MutationConfig, parseDuration, formatDuration } from '../mutation/index.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const MIB = 1024 * 1024;
+/** The API server itself refuses request bodies over 3 MiB; an AdmissionReview adds its envelope. */
+export const MIN_BODY_LIMIT_BYTES = 3 * MIB;
+export const DEFAULT_BODY_LIMIT_BYTES = 6 * MIB;
+export const DEFAULT_PORT = 8443;
+export const DEFAULT_CERTS_DIR = 'certs';
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
+
+export interface WebhookConfig {
+  /** Interface to listen on; undefined listens on all of them (what a pod needs). */
+  host: string | undefined;
+  port: number;
+  /** Both set, or both undefined (then a localhost certificate is generated into certsDir). */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  certsDir: string;
+  mutation: MutationConfig;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+  /** How long SIGTERM waits for in-flight reviews before closing connections. */
+  shutdownTimeoutMs: number;
+  help: boolean;
+}
+
+interface Option {
+  flag: string;
+  env: string;
+  /** Placeholder shown in --help. */
+  value: string;
+  description: string;
+  defaultText: string;
+}
+
+const OPTIONS = {
+  host: {
+    flag: '--host',
+    env: 'DEBUGDEAD_HOST',
+    value: 'ADDRESS',
+    description: 'interface to listen on',
+    defaultText: 'all interfaces',
+  },
+  port: {
+    flag: '--port',
+    env: 'DEBUGDEAD_PORT',
+    value: 'PORT',
+    description: 'HTTPS port (0 picks a free one)',
+    defaultText: String(DEFAULT_PORT),
+  },
+  tlsCert: {
+    flag: '--tls-cert',
+    env: 'DEBUGDEAD_TLS_CERT',
+    value: 'FILE',
+    description: 'PEM certificate (chain); reloaded when it changes',
+    defaultText: 'generated for localhost into --certs-dir',
+  },
+  tlsKey: {
+    flag: '--tls-key',
+    env: 'DEBUGDEAD_TLS_KEY',
+    value: 'FILE',
+    description: 'PEM private key of --tls-cert',
+    defaultText: 'generated with the certificate',
+  },
+  certsDir: {
+    flag: '--certs-dir',
+    env: 'DEBUGDEAD_CERTS_DIR',
+    value: 'DIR',
+    description: 'where the localhost certificate and its CA are generated (when no --tls-cert)',
+    defaultText: DEFAULT_CERTS_DIR,
+  },
+  toolsImage: {
+    flag: '--tools-image',
+    env: 'DEBUGDEAD_TOOLS_IMAGE',
+    value: 'IMAGE',
+    description: 'image with a static /bin/busybox (pods override it with debug.dead/image)',
+    defaultText: DEFAULT_MUTATION_CONFIG.toolsImage,
+  },
+  defaultTtl: {
+    flag: '--default-ttl',
+    env: 'DEBUGDEAD_DEFAULT_TTL',
+    value: 'DURATION',
+    description: 'time to live of a copy, like 90m, 8h, 2d (pods override it with debug.dead/ttl)',
+    defaultText: formatDuration(DEFAULT_MUTATION_CONFIG.defaultTtlSeconds),
+  },
+  mountPath: {
+    flag: '--mount-path',
+    env: 'DEBUGDEAD_MOUNT_PATH',
+    value: 'PATH',
+    description: 'where the tools are mounted in the target containers',
+    defaultText: DEFAULT_MUTATION_CONFIG.mountPath,
+  },
+  logLevel: {
+    flag: '--log-level',
+    env: 'DEBUGDEAD_LOG_LEVEL',
+    value: 'LEVEL',
+    description: LOG_LEVELS.join('|'),
+    defaultText: 'info',
+  },
+  bodyLimit: {
+    flag: '--body-limit',
+    env: 'DEBUGDEAD_BODY_LIMIT',
+    value: 'SIZE',
+    description: 'largest AdmissionReview accepted, in bytes or with Ki/Mi (at least 3Mi); larger gets 413',
+    defaultText: '6Mi',
+  },
+  shutdownTimeout: {
+    flag: '--shutdown-timeout',
+    env: 'DEBUGDEAD_SHUTDOWN_TIMEOUT',
+    value: 'DURATION',
+    description: 'on SIGTERM, how long in-flight reviews may take to finish',
+    defaultText: '5s',
+  },
+} as const satisfies Record<string, Option>;
+
+type OptionName = keyof typeof OPTIONS;
+const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
+const BY_FLAG = new Map<string, OptionName>(OPTION_NAMES.map((name) => [OPTIONS[name].flag, name]));
+
+/** Where a raw value came from, for error messages ("--port" or "DEBUGDEAD_PORT"). */
+interface RawValue {
+  text: string;
+  source: string;
+}
+
+export const HELP_TEXT = `debugdead-webhook: the debugdead mutating admission webhook (HTTPS).
+
+Usage: debugdead-webhook [options]
+
+Pods created with the annotation debug.dead/enable: "true" are rewritten into debuggable copies.
+Endpoints: POST /mutate, GET /healthz, GET /readyz, GET /metrics.
+
+Options (each also as an environment variable; a flag wins over the variable):
+${OPTION_NAMES.map((name) => {
+  const option: Option = OPTIONS[name];
+  return `  ${`${option.flag} ${option.value}`.padEnd(26)} ${option.env}\n      ${option.description} (default: ${option.defaultText})`;
+}).join('\n')}
+  -h, --help                 show this help
+
+With no --tls-cert/--tls-key, a self-signed certificate for localhost, 127.0.0.1 and ::1 is generated into
+--certs-dir (reused while valid) and a curl line to try the webhook is printed.
+`;
+
+function collectFlags(argv: readonly string[]): { values: Partial<Record<OptionName, RawValue>>; help: boolean } {
+  const values: Partial<Record<OptionName, RawValue>> = {};
+  let help = false;
+  for (let index = 0; index < argv.length; index += 1) {
+    const argument = argv[index] ?? '';
+    if (argument === '-h' || argument === '--help') {
+      help = true;
+      continue;
+    }
+    if (!argument.startsWith('--')) {
+      throw new UsageError(`unexpected argument "${argument}": debugdead-webhook takes only options (see --help)`);
+    }
+    const equals = argument.indexOf('=');
+    const flag = equals === -1 ? argument : argument.slice(0, equals);
+    const name = BY_FLAG.get(flag);
+    if (name === undefined) {
+      throw new UsageError(
+        `unknown option ${flag}; valid options: ${OPTION_NAMES.map((n) => OPTIONS[n].flag).join(', ')}, --help`,
+      );
+    }
+    let text: string;
+    if (equals !== -1) {
+      text = argument.slice(equals + 1);
+    } else {
+      const next = argv[index + 1];
+      if (next === undefined || next.startsWith('--')) {
+        throw new UsageError(`${flag} needs a value: ${flag} ${OPTIONS[name].value}`);
+      }
+      text = next;
+      index += 1;
+    }
+    if (text.trim() === '')
+      throw new UsageError(`${flag} needs a value, got an empty one: ${flag} ${OPTIONS[name].value}`);
+    values[name] = { text, source: flag };
+  }
+  return { values, help };
+}
+
+function lookup(
+  name: OptionName,
+  flags: Partial<Record<OptionName, RawValue>>,
+  env: Readonly<Record<string, string | undefined>>,
+): RawValue | undefined {
+  const fromFlag = flags[name];
+  if (fromFlag !== undefined) return fromFlag;
+  const variable = OPTIONS[name].env;
+  const text = env[variable];
+  // An empty variable (common in manifests that template values) counts as unset.
+  if (text === undefined || text.trim() === '') return undefined;
+  return { text, source: variable };
+}
+
+function parsePort(raw: RawValue): number {
+  const text = raw.text.trim();
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(port) || port > 65535) {
+    throw new UsageError(`${raw.source}: "${raw.text}" is not a port; use a number from 0 to 65535, like 8443`);
+  }
+  return port;
+}
+
+const SIZE_UNITS = { '': 1, k: 1000, Ki: 1024, M: 1000 ** 2, Mi: MIB } as const;
+
+function parseBodyLimit(raw: RawValue): number {
+  const match = /^(\d+)(Ki|Mi|k|M)?$/.exec(raw.text.trim());
+  const unit = (match?.[2] ?? '') as keyof typeof SIZE_UNITS;
+  const bytes = match === null ? Number.NaN : Number(match[1]) * SIZE_UNITS[unit];
+  if (!Number.isSafeInteger(bytes)) {
+    throw new UsageError(`${raw.source}: "${raw.text}" is not a size; use bytes or Ki/Mi, like 6Mi`);
+  }
+  if (bytes < MIN_BODY_LIMIT_BYTES) {
+    throw new UsageError(
+      `${raw.source}: ${raw.text} is below 3Mi; the API server sends pods up to 3 MiB, use at least 3Mi (default 6Mi)`,
+    );
+  }
+  return bytes;
+}
+
+function parseDurationOption(raw: RawValue, example: string): number {
+  const seconds = parseDuration(raw.text);
+  if (seconds === undefined) {
+    throw new UsageError(
+      `${raw.source}: "${raw.text}" is not a duration; use a number with s, m, h or d, like ${example}`,
+    );
+  }
+  return seconds;
+}
+
+function parseMountPath(raw: RawValue): string {
+  const text = raw.text.trim();
+  const segments = text.split('/');
+  if (
+    !path.posix.isAbsolute(text) ||
+    text === '/' ||
+    segments.includes('..') ||
+    segments.includes('.') ||
+    text.includes(':') ||
+    /\s/.test(text)
+  ) {
+    throw new UsageError(
+      `${raw.source}: "${raw.text}" is not a usable mount path; use an absolute path without "..", ":" or spaces, like ${DEFAULT_MUTATION_CONFIG.mountPath}`,
+    );
+  }
+  return path.posix.normalize(text).replace(/\/$/, '');
+}
+
+function parseImage(raw: RawValue): string {
+  const text = raw.text.trim();
+  if (/\s/.test(text) || text.length > 512) {
+    throw new UsageError(
+      `${raw.source}: "${raw.text}" is not an image reference; use one like ${DEFAULT_MUTATION_CONFIG.toolsImage}`,
+    );
+  }
+  return text;
+}
+
+function parseLogLevel(raw: RawValue): LogLevel {
+  const text = raw.text.trim().toLowerCase();
+  const level = LOG_LEVELS.find((candidate) => candidate === text);
+  if (level === undefined)
+    throw new UsageError(`${raw.source}: "${raw.text}" is not a log level; use one of ${LOG_LEVELS.join(', ')}`);
+  return level;
+}
+
+/**
+ * Parses the webhook's flags (`--name value` or `--name=value`) and `DEBUGDEAD_*` variables.
+ * Throws UsageError naming the flag or variable and the fix. `help` is set when -h/--help was given.
+ */
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): WebhookConfig {
+  const { values: flags, help } = collectFlags(argv);
+  const get = (name: OptionName): RawValue | undefined => lookup(name, flags, env);
+
+  const tlsCert = get('tlsCert');
+  const tlsKey = get('tlsKey');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    const given = tlsCert ?? tlsKey;
+    const missing = tlsCert === undefined ? OPTIONS.tlsCert : OPTIONS.tlsKey;
+    throw new UsageError(
+      `${given?.source ?? ''} is set but ${missing.flag} (${missing.env}) is not; give both, or neither to generate a localhost certificate`,
+    );
+  }
+
+  const host = get('host');
+  const port = get('port');
+  const certsDir = get('certsDir');
+  const toolsImage = get('toolsImage');
+  const ttl = get('defaultTtl');
+  const mountPath = get('mountPath');
+  const logLevel = get('logLevel');
+  const bodyLimit = get('bodyLimit');
+  const shutdownTimeout = get('shutdownTimeout');
+
+  return {
+    host: host?.text.trim(),
+    port: port === undefined ? DEFAULT_PORT : parsePort(port),
+    tlsCert: tlsCert?.text,
+    tlsKey: tlsKey?.text,
+    certsDir: certsDir?.text ?? DEFAULT_CERTS_DIR,
+    mutation: {
+      toolsImage: toolsImage === undefined ? DEFAULT_MUTATION_CONFIG.toolsImage : parseImage(toolsImage),
+      defaultTtlSeconds:
+        ttl === undefined ? DEFAULT_MUTATION_CONFIG.defaultTtlSeconds : parseDurationOption(ttl, '24h or 90m'),
+      mountPath: mountPath === undefined ? DEFAULT_MUTATION_CONFIG.mountPath : parseMountPath(mountPath),
+    },
+    logLevel: logLevel === undefined ? 'info' : parseLogLevel(logLevel),
+    bodyLimitBytes: bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : parseBodyLimit(bodyLimit),
+    shutdownTimeoutMs:
+      shutdownTimeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : parseDurationOption(shutdownTimeout, '5s') * 1000,
+    help,
+  };
+}

@@ -1,0 +1,310 @@
+/** The pure decode → mutate → encode step, with the real mutation and with injected ones for odd outcomes. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { UsageError } from '../../src/errors.js';
+import { DEFAULT_MUTATION_CONFIG, type MutationResult, type MutationSummary } from '../../src/mutation/index.js';
+import {
+  MAX_WARNING_LENGTH,
+  answerReview,
+  decodeReview,
+  encodeAnswer,
+  reviewAdmission,
+  sanitizeWarning,
+  type MutateFunction,
+} from '../../src/webhook/admission.js';
+import { decodePatch, exampleReview, requestOf, type JsonMap } from './helpers.js';
+
+const UID = '705ab4f5-6393-11e8-b7cc-42010a800002';
+const FIELDS = { uid: UID, namespace: 'monitoring', name: 'heapster', operation: 'CREATE' };
+const SUMMARY = {} as MutationSummary;
+
+function answerWith(result: MutationResult | (() => never), review: JsonMap = exampleReview()) {
+  const mutate: MutateFunction = typeof result === 'function' ? result : () => result;
+  return answerReview(decodeReview(review), DEFAULT_MUTATION_CONFIG, mutate);
+}
+
+function refusal(body: string): UsageError {
+  try {
+    reviewAdmission(body, DEFAULT_MUTATION_CONFIG);
+  } catch (error) {
+    assert.ok(error instanceof UsageError);
+    return error;
+  }
+  assert.fail('expected a UsageError');
+}
+
+void describe('decodeReview', () => {
+  void it('extracts the logged fields and recognises a core/v1 pod', () => {
+    const decoded = decodeReview(exampleReview());
+    assert.deepEqual(decoded.fields, FIELDS);
+    assert.equal(decoded.isPod, true);
+  });
+
+  void it('falls back to metadata.generateName when the request has no name (kubectl create with generateName)', () => {
+    const review = exampleReview();
+    const request = requestOf(review);
+    request.name = '';
+    const metadata = (request.object as JsonMap).metadata as JsonMap;
+    delete metadata.name;
+    metadata.generateName = 'heapster-';
+    assert.equal(decodeReview(review).fields.name, 'heapster-*');
+  });
+
+  const notPods: [string, (request: JsonMap) => void][] = [
+    [
+      'a Deployment',
+      (r) => {
+        Object.assign(r, {
+          kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+          resource: { group: 'apps', version: 'v1', resource: 'deployments' },
+        });
+      },
+    ],
+    [
+      'the pods/ephemeralcontainers subresource',
+      (r) => {
+        Object.assign(r, { subResource: 'ephemeralcontainers' });
+      },
+    ],
+    [
+      'a pod of another API version',
+      (r) => {
+        Object.assign(r, { kind: { group: '', version: 'v2', kind: 'Pod' } });
+      },
+    ],
+    [
+      'a review without kind and resource',
+      (r) => {
+        delete r.kind;
+        delete r.resource;
+      },
+    ],
+  ];
+  for (const [what, change] of notPods) {
+    void it(`does not treat ${what} as a pod`, () => {
+      const review = exampleReview();
+      change(requestOf(review));
+      assert.equal(decodeReview(review).isPod, false);
+    });
+  }
+});
+
+void describe('reviewAdmission refuses what is not an AdmissionReview with a uid (400, plain message)', () => {
+  const cases: [string, string, RegExp][] = [
+    ['malformed JSON', '{"apiVersion": "admission.k8s.io/v1",', /^the request body is not valid JSON \(at byte \d+\)/],
+    ['a JSON array', '[]', /must be a JSON object/],
+    ['a JSON string', '"review"', /must be a JSON object/],
+    ['null', 'null', /must be a JSON object/],
+    [
+      'v1beta1',
+      JSON.stringify({ ...exampleReview(), apiVersion: 'admission.k8s.io/v1beta1' }),
+      /apiVersion "admission.k8s.io\/v1beta1" is not supported: send admission.k8s.io\/v1/,
+    ],
+    [
+      'no apiVersion',
+      JSON.stringify({ kind: 'AdmissionReview', request: { uid: 'x' } }),
+      /apiVersion missing is not supported/,
+    ],
+    ['another kind', JSON.stringify({ ...exampleReview(), kind: 'ConversionReview' }), /kind must be AdmissionReview/],
+    [
+      'no request',
+      JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }),
+      /has no request object/,
+    ],
+    [
+      'a request without uid',
+      JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { operation: 'CREATE' } }),
+      /request.uid is missing/,
+    ],
+    [
+      'a numeric uid',
+      JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 7 } }),
+      /request.uid is missing/,
+    ],
+  ];
+  for (const [what, body, message] of cases) {
+    void it(what, () => {
+      const error = refusal(body);
+      assert.equal(error.status, 400);
+      assert.match(error.message, message);
+    });
+  }
+
+  void it('never repeats the body in the message (it may hold secrets)', () => {
+    const error = refusal('{"password": "hunter2-secret",,}');
+    assert.doesNotMatch(error.message, /hunter2/);
+    assert.ok(error.cause instanceof SyntaxError, 'the JSON error is kept as the cause');
+  });
+});
+
+void describe('answerReview maps mutation results to AdmissionReview responses', () => {
+  void it('untouched: allowed, no patch, outcome skipped', () => {
+    const answer = answerWith({ outcome: 'untouched', reason: 'no debug.dead/enable annotation' });
+    assert.deepEqual(answer, {
+      outcome: 'skipped',
+      fields: FIELDS,
+      patchOps: 0,
+      detail: 'no debug.dead/enable annotation',
+      review: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: UID, allowed: true } },
+    });
+  });
+
+  void it('mutated: base64 JSONPatch and warnings', () => {
+    const patch = [{ op: 'add' as const, path: '/metadata/annotations/debug.dead~1mutated', value: '{}' }];
+    const answer = answerWith({
+      outcome: 'mutated',
+      patch,
+      pod: {},
+      warnings: ['volume data is now empty'],
+      summary: SUMMARY,
+      original: {},
+    });
+    assert.equal(answer.outcome, 'mutated');
+    assert.equal(answer.patchOps, 1);
+    const { patch: encoded, ...rest } = answer.review.response;
+    assert.deepEqual(rest, { uid: UID, allowed: true, patchType: 'JSONPatch', warnings: ['volume data is now empty'] });
+    assert.deepEqual(decodePatch(encoded ?? ''), patch);
+  });
+
+  void it('mutated with an empty patch: allowed without patchType or patch, outcome skipped', () => {
+    const answer = answerWith({ outcome: 'mutated', patch: [], pod: {}, warnings: [], summary: SUMMARY, original: {} });
+    assert.equal(answer.outcome, 'skipped');
+    assert.deepEqual(answer.review.response, { uid: UID, allowed: true });
+  });
+
+  void it('denied: allowed false, 403 Forbidden, the message intact (kubectl shows it after "denied the request:")', () => {
+    const message =
+      'debug.dead/container: "web" is not a container of this pod; its containers: heapster, heapster-nanny';
+    const answer = answerWith({ outcome: 'denied', message });
+    assert.equal(answer.outcome, 'denied');
+    assert.deepEqual(answer.review.response, {
+      uid: UID,
+      allowed: false,
+      status: { status: 'Failure', code: 403, reason: 'Forbidden', message },
+    });
+  });
+
+  void it('a mutation that throws: 200-style answer, allowed false, uid echoed, outcome error, cause kept', () => {
+    const boom = new RangeError('boom');
+    const answer = answerWith(() => {
+      throw boom;
+    });
+    assert.equal(answer.outcome, 'error');
+    assert.equal(answer.error, boom);
+    assert.equal(answer.review.response.uid, UID);
+    assert.equal(answer.review.response.allowed, false);
+    assert.equal(answer.review.response.status?.code, 500);
+    assert.match(answer.review.response.status.message, /could not process this pod \(request uid 705ab4f5-/);
+  });
+
+  void it('a mutation returning garbage is an error answer, not a crash', () => {
+    const answer = answerWith({ outcome: 'mutated', patch: null } as unknown as MutationResult);
+    assert.equal(answer.outcome, 'error');
+    assert.equal(answer.review.response.allowed, false);
+  });
+
+  void it('a patch that cannot be serialised becomes an error answer with the uid', () => {
+    const cyclic: JsonMap = {};
+    cyclic.self = cyclic;
+    const answer = answerWith({
+      outcome: 'mutated',
+      patch: [{ op: 'add', path: '/x', value: cyclic }],
+      pod: {},
+      warnings: [],
+      summary: SUMMARY,
+      original: {},
+    } as unknown as MutationResult);
+    assert.equal(answer.outcome, 'error');
+    assert.equal(answer.review.response.uid, UID);
+  });
+
+  for (const operation of ['UPDATE', 'DELETE', 'CONNECT', '']) {
+    void it(`${operation || 'no operation'}: skipped without calling the mutation`, () => {
+      const review = exampleReview();
+      requestOf(review).operation = operation;
+      const answer = answerWith(() => assert.fail('the mutation must not be called'), review);
+      assert.equal(answer.outcome, 'skipped');
+      assert.deepEqual(answer.review.response, { uid: UID, allowed: true });
+    });
+  }
+
+  void it('a non-pod resource: skipped without calling the mutation', () => {
+    const review = exampleReview();
+    Object.assign(requestOf(review), {
+      resource: { group: '', version: 'v1', resource: 'configmaps' },
+      kind: { group: '', version: 'v1', kind: 'ConfigMap' },
+    });
+    const answer = answerWith(() => assert.fail('the mutation must not be called'), review);
+    assert.deepEqual(answer.review.response, { uid: UID, allowed: true });
+  });
+});
+
+void describe('encodeAnswer', () => {
+  void it('serialises the review as the JSON the API server reads', () => {
+    const { json } = encodeAnswer(answerWith({ outcome: 'untouched', reason: 'x' }));
+    assert.equal(
+      json,
+      `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"${UID}","allowed":true}}`,
+    );
+  });
+});
+
+void describe('sanitizeWarning', () => {
+  void it('keeps short warnings as they are', () => {
+    assert.equal(sanitizeWarning('volume data replaced by an emptyDir'), 'volume data replaced by an emptyDir');
+  });
+
+  void it(`cuts warnings to ${MAX_WARNING_LENGTH} characters, never splitting a surrogate pair`, () => {
+    const long = `${'x'.repeat(118)}🙂🙂🙂`;
+    const cut = sanitizeWarning(long);
+    assert.equal(Array.from(cut).length, MAX_WARNING_LENGTH);
+    assert.equal(cut, `${'x'.repeat(118)}🙂…`);
+  });
+
+  void it('turns control characters (newlines in a header value) into spaces', () => {
+    assert.equal(sanitizeWarning('line one\nline two\r\tend'), 'line one line two end');
+  });
+
+  void it('is applied to every warning of a mutated answer', () => {
+    const answer = answerWith({
+      outcome: 'mutated',
+      patch: [{ op: 'add', path: '/x', value: 1 }],
+      pod: {},
+      warnings: ['a'.repeat(500), 'ok', '\n'],
+      summary: SUMMARY,
+      original: {},
+    });
+    assert.deepEqual(answer.review.response.warnings, [`${'a'.repeat(119)}…`, 'ok']);
+  });
+});
+
+void describe('with the real mutation', () => {
+  void it('mutates the heapster example: a non-empty patch, uid echoed', () => {
+    const answer = reviewAdmission(JSON.stringify(exampleReview()), DEFAULT_MUTATION_CONFIG);
+    assert.equal(answer.outcome, 'mutated');
+    assert.equal(answer.review.response.uid, UID);
+    assert.equal(answer.review.response.patchType, 'JSONPatch');
+    const patch = decodePatch(answer.review.response.patch ?? '');
+    assert.ok(Array.isArray(patch) && patch.length > 0 && patch.length === answer.patchOps);
+  });
+
+  void it('denies a pod with a controller owner and no debug.dead/allow-owned', () => {
+    const review = exampleReview();
+    const metadata = (requestOf(review).object as JsonMap).metadata as JsonMap;
+    metadata.ownerReferences = [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        name: 'heapster-5d4f8',
+        uid: '6c1b7b9e-0000-4000-8000-000000000001',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ];
+    const answer = reviewAdmission(JSON.stringify(review), DEFAULT_MUTATION_CONFIG);
+    assert.equal(answer.outcome, 'denied');
+    assert.equal(answer.review.response.allowed, false);
+    assert.equal(answer.review.response.status?.code, 403);
+    assert.match(answer.review.response.status.message, /debug\.dead\/allow-owned/);
+  });
+});

@@ -1,0 +1,256 @@
+/**
+ * The built entry point `dist/webhook/main.js` as a process (run `npm run build` first; `npm test` does):
+ * the embedded localhost default (certificate generated, then reused, the printed curl line works),
+ * usage errors, and a graceful SIGTERM that finishes the review in flight and exits 0.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { EXAMPLE_REVIEW_TEXT, ROOT, eventually, field, type JsonMap } from './helpers.js';
+
+const MAIN = path.join(ROOT, 'dist', 'webhook', 'main.js');
+const UID = '705ab4f5-6393-11e8-b7cc-42010a800002';
+let certsDir: string;
+const children: ChildProcessWithoutNullStreams[] = [];
+
+before(async () => {
+  assert.ok(existsSync(MAIN), `${MAIN} is missing: run npm run build first`);
+  certsDir = await mkdtemp(path.join(tmpdir(), 'debugdead-certs-'));
+});
+
+after(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await rm(certsDir, { recursive: true, force: true });
+});
+
+interface Webhook {
+  child: ChildProcessWithoutNullStreams;
+  port: number;
+  records: JsonMap[];
+  stderr: () => string;
+  exited: Promise<[number | null, NodeJS.Signals | null]>;
+}
+
+/** Starts the built webhook and waits for its "listening" log line. */
+async function startWebhook(args: string[]): Promise<Webhook> {
+  const child = spawn(process.execPath, [MAIN, '--host', '127.0.0.1', '--port', '0', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  children.push(child);
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const records: JsonMap[] = [];
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    const lines = stdout.split('\n');
+    stdout = lines.pop() ?? '';
+    for (const line of lines) if (line !== '') records.push(JSON.parse(line) as JsonMap);
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  await eventually(
+    () => {
+      if (child.exitCode !== null) throw new Error(`webhook exited with ${child.exitCode}: ${stderr}`);
+      return records.some((record) => record.msg === 'listening');
+    },
+    30_000,
+    'the webhook to listen',
+  );
+  const port = Number(records.find((record) => record.msg === 'listening')?.port);
+  return { child, port, records, stderr: () => stderr, exited };
+}
+
+function caPem(): string {
+  return readFileSync(path.join(certsDir, 'ca.crt'), 'utf8');
+}
+
+function get(port: number, pathname: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(
+      { host: '127.0.0.1', port, path: pathname, ca: caPem(), servername: 'localhost', agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
+    req.setTimeout(5000, () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
+}
+
+/** Sends the headers and the first part of a review, and holds the rest until `finish` is called. */
+function slowReview(port: number): { finish: () => void; response: Promise<{ status: number; body: string }> } {
+  const body = Buffer.from(EXAMPLE_REVIEW_TEXT);
+  const cut = Math.floor(body.length / 2);
+  let req: ReturnType<typeof https.request> | undefined;
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req = https.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/mutate',
+        method: 'POST',
+        ca: caPem(),
+        servername: 'localhost',
+        agent: false,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': body.length },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body: text });
+        });
+      },
+    );
+    req.setTimeout(15_000, () => req?.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.flushHeaders();
+    req.write(body.subarray(0, cut));
+  });
+  return { finish: () => req?.end(body.subarray(cut)), response };
+}
+
+async function inFlight(port: number): Promise<number> {
+  const { body } = await get(port, '/metrics');
+  return Number(/^debugdead_admission_reviews_in_flight (\d+)$/m.exec(body)?.[1] ?? Number.NaN);
+}
+
+async function waitExit(webhook: Webhook): Promise<number | null> {
+  const timer = setTimeout(() => webhook.child.kill('SIGKILL'), 10_000);
+  const [code] = await webhook.exited;
+  clearTimeout(timer);
+  return code;
+}
+
+void describe('debugdead-webhook (built entry point)', { timeout: 120_000 }, () => {
+  let firstSerial = '';
+
+  void it('with no --tls-cert, generates a localhost certificate, logs the CA and prints a curl line that works', async () => {
+    const webhook = await startWebhook(['--certs-dir', certsDir]);
+    const generated = webhook.records.find((record) => record.generated === true);
+    assert.equal(generated?.caPath, path.join(certsDir, 'ca.crt'));
+    assert.match(field(generated, 'msg'), /generated a self-signed certificate for localhost; its CA is /);
+    const cert = new X509Certificate(readFileSync(path.join(certsDir, 'tls.crt')));
+    assert.ok(cert.checkHost('localhost') !== undefined && cert.checkIP('127.0.0.1') !== undefined);
+    assert.ok(cert.verify(new X509Certificate(caPem()).publicKey));
+    firstSerial = cert.serialNumber;
+
+    const curlLine = /^ {2}(curl .*)$/m.exec(webhook.stderr())?.[1];
+    assert.equal(
+      curlLine,
+      `curl --cacert ${path.join(certsDir, 'ca.crt')} -H 'Content-Type: application/json' --data @examples/admission-review.json https://127.0.0.1:${webhook.port}/mutate`,
+    );
+    const curl = spawnSync('curl', ['--version']);
+    if (curl.status === 0) {
+      const run = spawnSync('sh', ['-c', `${curlLine} --silent --show-error --max-time 10`], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      assert.equal(run.status, 0, run.stderr);
+      const answer = JSON.parse(run.stdout) as { response: JsonMap };
+      assert.equal(answer.response.uid, UID);
+      assert.equal(answer.response.allowed, true);
+    }
+    assert.deepEqual(await get(webhook.port, '/readyz'), { status: 200, body: 'ok\n' });
+    webhook.child.kill('SIGTERM');
+    assert.equal(await waitExit(webhook), 0);
+  });
+
+  void it('reuses the certificate it generated before while it is valid', async () => {
+    assert.notEqual(firstSerial, '', 'runs after the generating test');
+    const webhook = await startWebhook(['--certs-dir', certsDir]);
+    const reused = webhook.records.find((record) => record.generated === false);
+    assert.equal(reused?.serialNumber, firstSerial);
+    assert.match(field(reused, 'msg'), /reusing the localhost certificate/);
+    webhook.child.kill('SIGTERM');
+    assert.equal(await waitExit(webhook), 0);
+  });
+
+  void it('on SIGTERM stops accepting, finishes the review in flight and exits 0', async () => {
+    const webhook = await startWebhook(['--certs-dir', certsDir]);
+    const review = slowReview(webhook.port);
+    await eventually(async () => (await inFlight(webhook.port)) === 1, 10_000, 'the review to be in flight');
+
+    webhook.child.kill('SIGTERM');
+    await eventually(
+      () => webhook.records.some((record) => field(record, 'msg').startsWith('shutting down')),
+      5000,
+      'the shutdown log line',
+    );
+    await assert.rejects(get(webhook.port, '/healthz'), /ECONNREFUSED/, 'no new connections once shutting down');
+
+    review.finish();
+    const { status, body } = await review.response;
+    assert.equal(status, 200);
+    const answer = JSON.parse(body) as { response: JsonMap };
+    assert.equal(answer.response.uid, UID);
+    assert.equal(answer.response.patchType, 'JSONPatch');
+
+    assert.equal(await waitExit(webhook), 0);
+    const logged = webhook.records.find((record) => record.msg === 'admission review');
+    assert.equal(logged?.uid, UID);
+    assert.equal(webhook.records.find((record) => record.msg === 'stopped')?.forced, false);
+  });
+
+  void it('on SIGTERM with a client that never finishes, cuts it after --shutdown-timeout and still exits 0', async () => {
+    const webhook = await startWebhook(['--certs-dir', certsDir, '--shutdown-timeout', '1s']);
+    const review = slowReview(webhook.port);
+    await eventually(async () => (await inFlight(webhook.port)) === 1, 10_000, 'the review to be in flight');
+    webhook.child.kill('SIGTERM');
+    await assert.rejects(review.response, /socket hang up|ECONNRESET/);
+    assert.equal(await waitExit(webhook), 0);
+    assert.equal(webhook.records.find((record) => record.msg === 'stopped')?.forced, true);
+  });
+
+  void it('exits 2 with the message and a pointer to --help on a bad flag', () => {
+    const run = spawnSync(process.execPath, [MAIN, '--port', 'https'], { encoding: 'utf8', env: {} });
+    assert.equal(run.status, 2);
+    assert.equal(
+      run.stderr,
+      'debugdead-webhook: --port: "https" is not a port; use a number from 0 to 65535, like 8443\nRun debugdead-webhook --help for the options.\n',
+    );
+  });
+
+  void it('reads DEBUGDEAD_* variables (a bad one is reported by name)', () => {
+    const run = spawnSync(process.execPath, [MAIN], { encoding: 'utf8', env: { DEBUGDEAD_DEFAULT_TTL: 'soon' } });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /^debugdead-webhook: DEBUGDEAD_DEFAULT_TTL: "soon" is not a duration/);
+  });
+
+  void it('prints the help and exits 0 on --help', () => {
+    const run = spawnSync(process.execPath, [MAIN, '--help'], { encoding: 'utf8', env: {} });
+    assert.equal(run.status, 0);
+    assert.match(run.stdout, /^debugdead-webhook: the debugdead mutating admission webhook/);
+  });
+
+  void it('exits 1 with a log line naming the flag when the certificate cannot be read', () => {
+    const run = spawnSync(
+      process.execPath,
+      [MAIN, '--port', '0', '--tls-cert', '/nonexistent/tls.crt', '--tls-key', '/nonexistent/tls.key'],
+      {
+        encoding: 'utf8',
+        env: {},
+        timeout: 20_000,
+      },
+    );
+    assert.equal(run.status, 1);
+    const fatal = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as JsonMap;
+    assert.equal(fatal.level, 60);
+    assert.match(
+      field(fatal, 'msg'),
+      /^cannot start: cannot read the TLS certificate or key .*check --tls-cert \/nonexistent\/tls\.crt/,
+    );
+  });
+});
