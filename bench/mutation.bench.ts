@@ -32,20 +32,20 @@ function heapster(): Pod {
 }
 
 function large(): Pod {
-  const volumes = Array.from({ length: 200 }, (_, index) =>
+  const volumes = Array.from({ length: 200 }, (_, index): JsonObject =>
     index % 4 === 0
       ? { name: `data-${index}`, persistentVolumeClaim: { claimName: `claim-${index}` } }
       : { name: `cfg-${index}`, configMap: { name: `cfg-${index}` } },
   );
   const envPerContainer = Math.ceil((1024 * 1024) / 50 / 100); // ~1 MiB of env in total, 100-byte values
-  const containers = Array.from({ length: 50 }, (_, index) => ({
+  const containers = Array.from({ length: 50 }, (_, index): JsonObject => ({
     name: `c-${index}`,
     image: `registry.example/app-${index}:1.0`,
     command: ['/app', `--id=${index}`],
     env: Array.from({ length: envPerContainer }, (_, item) => ({ name: `VAR_${item}`, value: 'x'.repeat(100) })),
     volumeMounts: volumes
       .slice(index * 4, index * 4 + 4)
-      .map((volume) => ({ name: volume.name, mountPath: `/mnt/${volume.name}` })),
+      .map((volume) => ({ name: String(volume.name), mountPath: `/mnt/${String(volume.name)}` })),
     livenessProbe: { httpGet: { path: '/healthz', port: 8080 } },
   }));
   const pod = annotated({

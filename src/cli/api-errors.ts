@@ -1,0 +1,215 @@
+/**
+ * Translation of Kubernetes API failures into messages that say what happened and what to do next: not found
+ * (which namespace was searched), forbidden (which verb on which resource), admission rejections (Pod Security,
+ * quota, webhooks), invalid objects, unreachable or untrusted servers. Pure.
+ */
+import { DeniedError, KubeApiError } from '../errors.js';
+import { isObject, stringAt } from './json.js';
+
+export type Verb = 'get' | 'list' | 'create' | 'delete';
+
+export interface ApiOperation {
+  verb: Verb;
+  /** Plural resource: pods, events. */
+  resource: string;
+  /** Undefined: all namespaces. */
+  namespace?: string | undefined;
+  name?: string | undefined;
+}
+
+export interface ApiEndpoint {
+  server: string;
+  contextName: string;
+}
+
+const SINGULAR: Record<string, string> = { pods: 'pod', events: 'event', namespaces: 'namespace' };
+
+function where(operation: ApiOperation): string {
+  return operation.namespace === undefined
+    ? 'in any namespace (cluster-wide)'
+    : `in namespace "${operation.namespace}"`;
+}
+
+function thing(operation: ApiOperation): string {
+  const singular = SINGULAR[operation.resource] ?? operation.resource;
+  return operation.name === undefined ? operation.resource : `${singular} "${operation.name}"`;
+}
+
+/** The message of a metav1.Status body, or the raw text. */
+export function statusMessage(body: unknown, text: string): string {
+  const message = stringAt(body, 'message');
+  if (message !== undefined && message !== '') return message;
+  const trimmed = text.trim();
+  return trimmed === '' ? '(no message)' : trimmed.slice(0, 500);
+}
+
+const DEBUGDEAD_WEBHOOK = /debug\.?dead/i;
+
+/** An HTTP error status of the API server → a typed error with a message to act on. */
+export function translateStatus(
+  status: number,
+  body: unknown,
+  text: string,
+  operation: ApiOperation,
+  endpoint: ApiEndpoint,
+): Error {
+  const message = statusMessage(body, text);
+  const reason = stringAt(body, 'reason');
+  const webhook = /admission webhook "([^"]+)" denied the request:?\s*(.*)$/s.exec(message);
+  if (webhook) {
+    const [, name = '', why = ''] = webhook;
+    if (DEBUGDEAD_WEBHOOK.test(name)) return new DeniedError(`the debugdead webhook denied the copy: ${why}`);
+    return new KubeApiError(
+      `admission webhook "${name}" ${where(operation)} rejected ${thing(operation)}: ${why}. ` +
+        "It is not debugdead's webhook: ask whoever runs it (or use a namespace it does not cover)",
+      { statusCode: status },
+    );
+  }
+  if (/failed calling webhook/.test(message)) {
+    return new KubeApiError(
+      `the API server could not call an admission webhook while trying to ${operation.verb} ${thing(operation)}: ${message}. ` +
+        "If it is debugdead's, its pods are not answering: kubectl get pods,endpoints -n debugdead",
+      { statusCode: status },
+    );
+  }
+  switch (status) {
+    case 401:
+      return new KubeApiError(
+        `the API server ${endpoint.server} rejected the credentials of context "${endpoint.contextName}" (401 Unauthorized): ` +
+          'log in again or refresh your kubeconfig (an expired token or certificate)',
+        { statusCode: status },
+      );
+    case 403: {
+      if (/PodSecurity/.test(message)) {
+        return new KubeApiError(
+          `Pod Security admission ${where(operation)} rejected ${thing(operation)}: ${message}. ` +
+            "debugdead adds nothing that lowers a pod's level, so the source pod itself does not meet the namespace's " +
+            'enforce level; debug it in a namespace whose pod-security.kubernetes.io/enforce level it meets',
+          { statusCode: status },
+        );
+      }
+      if (/quota/i.test(message)) {
+        return new KubeApiError(
+          `a ResourceQuota ${where(operation)} rejected ${thing(operation)}: ${message}. ` +
+            'Free some quota (kubectl debugdead clean --all removes old copies) or ask for a larger quota',
+          { statusCode: status },
+        );
+      }
+      const scope =
+        operation.namespace === undefined
+          ? 'cluster-wide (a ClusterRole and ClusterRoleBinding)'
+          : `in namespace "${operation.namespace}" (a Role and RoleBinding)`;
+      return new KubeApiError(
+        `forbidden: context "${endpoint.contextName}" may not ${operation.verb} ${operation.resource} ${where(operation)}. ` +
+          `Ask for RBAC permission to "${operation.verb}" "${operation.resource}" ${scope}. The API server said: ${message}`,
+        { statusCode: status },
+      );
+    }
+    case 404: {
+      if (
+        reason === 'NotFound' &&
+        isObject(body) &&
+        isObject(body.details) &&
+        stringAt(body.details, 'kind') === 'namespaces'
+      ) {
+        return new KubeApiError(
+          `namespace "${operation.namespace ?? ''}" not found: check -n/--namespace (kubectl get namespaces)`,
+          {
+            statusCode: status,
+          },
+        );
+      }
+      if (operation.resource === 'pods' && operation.name !== undefined) {
+        return new KubeApiError(
+          `pod "${operation.name}" not found ${where(operation)} (context "${endpoint.contextName}"). ` +
+            `List the pods with kubectl get pods -n ${operation.namespace ?? 'NAMESPACE'}, use -n for another namespace, ` +
+            'or run kubectl debugdead -A with no POD to pick a dead container anywhere',
+          { statusCode: status },
+        );
+      }
+      return new KubeApiError(`${thing(operation)} not found ${where(operation)}: ${message}`, { statusCode: status });
+    }
+    case 409:
+      if (operation.verb === 'delete') {
+        return new KubeApiError(
+          `${thing(operation)} ${where(operation)} was replaced since it was read (its uid changed): nothing deleted. Run the command again`,
+          { statusCode: status },
+        );
+      }
+      return new KubeApiError(
+        `${thing(operation)} already exists ${where(operation)}: ${message}. Run the command again`,
+        {
+          statusCode: status,
+        },
+      );
+    case 422:
+      return new KubeApiError(`the API server rejected ${thing(operation)} as invalid: ${message}`, {
+        statusCode: status,
+      });
+    default:
+      return new KubeApiError(
+        `the API server ${endpoint.server} failed to ${operation.verb} ${thing(operation)} ${where(operation)} ` +
+          `(HTTP ${status}${reason === undefined ? '' : ` ${reason}`}): ${message}` +
+          (status === 429 || status >= 500 ? '. Try again in a moment' : ''),
+        { statusCode: status },
+      );
+  }
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_NOT_YET_VALID',
+]);
+
+/** The first error code in a fetch failure's cause chain (undici nests them, AggregateError lists them). */
+export function networkCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current !== undefined && current !== null; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR' && !code.startsWith('ABORT')) return code;
+    const nested = (current as { errors?: unknown }).errors;
+    if (Array.isArray(nested) && nested.length > 0) current = nested[0];
+    else current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** A request that never got an HTTP answer. */
+export function translateNetworkError(error: unknown, operation: ApiOperation, endpoint: ApiEndpoint): KubeApiError {
+  const code = networkCode(error);
+  const name = (error as { name?: unknown }).name;
+  const target = `the Kubernetes API server at ${endpoint.server} (context "${endpoint.contextName}")`;
+  if (name === 'TimeoutError') {
+    return new KubeApiError(
+      `${target} did not answer in time while trying to ${operation.verb} ${thing(operation)}. Is the cluster up?`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (code !== undefined && TLS_CODES.has(code)) {
+    return new KubeApiError(
+      `cannot trust ${target}: ${code}. The server's certificate does not match the certificate-authority of the kubeconfig ` +
+        '(a recreated cluster? refresh the kubeconfig)',
+      { cause: error },
+    );
+  }
+  const why =
+    code === 'ECONNREFUSED'
+      ? 'connection refused'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'the host name does not resolve'
+        : code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH'
+          ? 'the host is unreachable'
+          : (code ?? (error instanceof Error ? error.message : String(error)));
+  return new KubeApiError(
+    `cannot reach ${target}: ${why}. Is the cluster running, and is this the right context? ` +
+      `(kubectl config current-context; kubectl cluster-info --context ${endpoint.contextName})`,
+    { cause: error },
+  );
+}

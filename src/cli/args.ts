@@ -1,0 +1,131 @@
+/**
+ * Flag parsing in the shape of kubectl (pflag): `--flag value`, `--flag=value`, `-n value`, `-n=value`,
+ * `--bool`, `--bool=false`, `--` ends the flags; an unknown flag is a usage error that says so. Built on
+ * node:util parseArgs; validation of the values happens in each command.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+}
+export type FlagSpecs = Record<string, FlagSpec>;
+export type FlagValues = Record<string, string | boolean | undefined>;
+
+export interface ParsedFlags {
+  values: FlagValues;
+  positionals: string[];
+}
+
+/** Flags of every command that talks to a cluster. */
+export const CLUSTER_FLAGS = {
+  namespace: { type: 'string', short: 'n' },
+  context: { type: 'string' },
+  kubeconfig: { type: 'string' },
+} as const satisfies FlagSpecs;
+
+/** The option flags shared by the main command and `mutate` (they stand for debug.dead/* annotations). */
+export const OPTION_FLAGS = {
+  container: { type: 'string', short: 'c' },
+  ttl: { type: 'string' },
+  image: { type: 'string' },
+  volumes: { type: 'string' },
+  'keep-probes': { type: 'boolean' },
+} as const satisfies FlagSpecs;
+
+export const HELP_FLAG = { help: { type: 'boolean', short: 'h' } } as const satisfies FlagSpecs;
+
+function usageHint(command: string): string {
+  return `See 'kubectl debugdead${command === '' ? '' : ` ${command}`} --help' for usage.`;
+}
+
+/** Rewrites kubectl spellings parseArgs does not know: `--bool=false` (returned in `negated`), `-n=value`. */
+function normalise(args: readonly string[], specs: FlagSpecs, command: string): { args: string[]; negated: string[] } {
+  const negated: string[] = [];
+  const byShort = new Map(Object.entries(specs).flatMap(([name, spec]) => (spec.short ? [[spec.short, name]] : [])));
+  const result: string[] = [];
+  let flagsEnded = false;
+  for (const arg of args) {
+    if (flagsEnded || arg === '--') {
+      flagsEnded = true;
+      result.push(arg);
+      continue;
+    }
+    const long = /^--([^=]+)=(.*)$/s.exec(arg);
+    if (long && specs[long[1] ?? '']?.type === 'boolean') {
+      const [, name = '', value = ''] = long;
+      if (value === 'true') result.push(`--${name}`);
+      else if (value === 'false') negated.push(name);
+      else
+        throw new UsageError(
+          `invalid argument "${value}" for "--${name}" flag: use true or false\n${usageHint(command)}`,
+        );
+      continue;
+    }
+    const short = /^-([A-Za-z])=(.*)$/s.exec(arg);
+    if (short && byShort.has(short[1] ?? '')) {
+      result.push(`-${short[1] ?? ''}`, short[2] ?? '');
+      continue;
+    }
+    result.push(arg);
+  }
+  return { args: result, negated };
+}
+
+/** Parses the flags of one command; unknown flags and missing values are usage errors (exit 2). */
+export function parseFlags(command: string, args: readonly string[], specs: FlagSpecs): ParsedFlags {
+  const options = Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => [
+      name,
+      spec.short ? { type: spec.type, short: spec.short } : { type: spec.type },
+    ]),
+  );
+  const normalised = normalise(args, specs, command);
+  try {
+    const { values, positionals } = parseArgs({ args: normalised.args, options, strict: true, allowPositionals: true });
+    const result: FlagValues = { ...values };
+    for (const name of normalised.negated) result[name] = false;
+    return { values: result, positionals };
+  } catch (error) {
+    throw new UsageError(`${describeParseError(error)}\n${usageHint(command)}`, { cause: error });
+  }
+}
+
+function describeParseError(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /'(-[^' ]+)/.exec(message)?.[1] ?? '';
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return option.startsWith('--') || option === ''
+        ? `unknown flag: ${option}`
+        : `unknown shorthand flag: '${option.slice(1)}' in ${option}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return /argument missing/.test(message)
+        ? `flag needs an argument: ${option}`
+        : `flag ${option} does not take a value`;
+    default:
+      return message;
+  }
+}
+
+export function stringFlag(values: FlagValues, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function booleanFlag(values: FlagValues, name: string): boolean | undefined {
+  const value = values[name];
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+/** -o/--output: yaml or json. */
+export function outputFormat(values: FlagValues, command: string): 'yaml' | 'json' | undefined {
+  const value = stringFlag(values, 'output');
+  if (value === undefined) return undefined;
+  if (value === 'yaml' || value === 'json') return value;
+  throw new UsageError(
+    `unable to match a printer suitable for the output format "${value}": use -o yaml or -o json\n${usageHint(command)}`,
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * `kubectl debugdead clean [POD… | --all] [-n NS | -A]`: deletes debug copies. Only pods carrying the
+ * debug.dead/copy-of label are ever deleted, and each delete carries the uid that was checked (a pod re-created
+ * under the same name in between is not touched).
+ */
+import { UsageError } from '../../errors.js';
+import { LABELS, type Pod } from '../../mutation/index.js';
+import { CLUSTER_FLAGS, HELP_FLAG, booleanFlag, parseFlags, stringFlag } from '../args.js';
+import { RefusedError } from '../cli-errors.js';
+import type { CliContext } from '../context.js';
+import { EXIT_OK } from '../exit-code.js';
+import { stringAt, stringMapAt } from '../json.js';
+import { KubeClient } from '../kube-client.js';
+
+const FLAGS = {
+  ...CLUSTER_FLAGS,
+  ...HELP_FLAG,
+  'all-namespaces': { type: 'boolean', short: 'A' },
+  all: { type: 'boolean' },
+} as const;
+
+export async function runClean(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseFlags('clean', args, FLAGS);
+  const all = booleanFlag(values, 'all') === true;
+  const allNamespaces = booleanFlag(values, 'all-namespaces') === true;
+  if (all && positionals.length > 0) throw new UsageError('give either POD names or --all, not both');
+  if (!all && positionals.length === 0) {
+    throw new UsageError('name the copies to delete, or use --all (kubectl debugdead list shows them)');
+  }
+  if (allNamespaces && !all)
+    throw new UsageError('-A/--all-namespaces goes with --all: name pods with -n NAMESPACE instead');
+  const client = await KubeClient.connect(
+    {
+      kubeconfig: stringFlag(values, 'kubeconfig'),
+      context: stringFlag(values, 'context'),
+      namespace: stringFlag(values, 'namespace'),
+    },
+    { kubeconfigEnv: context.kubeconfigEnv, homeDir: context.homeDir },
+  );
+  try {
+    const targets: Pod[] = [];
+    const failures: string[] = [];
+    if (all) {
+      const namespace = allNamespaces ? undefined : client.namespace;
+      targets.push(...(await client.listPods(namespace, LABELS.copyOf)));
+      if (targets.length === 0) {
+        context.stderr.write(
+          `No debug copies found ${namespace === undefined ? 'in any namespace' : `in namespace "${namespace}"`}.\n`,
+        );
+        return EXIT_OK;
+      }
+    } else {
+      for (const argument of positionals) {
+        const name = argument.replace(/^(pod|pods|po)\//i, '');
+        try {
+          const pod = await client.getPod(client.namespace, name);
+          if (!(LABELS.copyOf in stringMapAt(pod.metadata, 'labels'))) {
+            failures.push(
+              `pod "${name}" in namespace "${client.namespace}" is not a debug copy (no ${LABELS.copyOf} label): not deleted. ` +
+                'clean only deletes copies made by debugdead',
+            );
+            continue;
+          }
+          targets.push(pod);
+        } catch (error) {
+          failures.push((error as Error).message);
+        }
+      }
+    }
+    for (const pod of targets) {
+      const namespace = stringAt(pod.metadata, 'namespace') ?? client.namespace;
+      const name = stringAt(pod.metadata, 'name') ?? '';
+      try {
+        const deleted = await client.deletePod(namespace, name, stringAt(pod.metadata, 'uid'));
+        context.stdout.write(`pod "${name}" ${deleted ? 'deleted' : 'already gone'} from namespace "${namespace}"\n`);
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+    }
+    if (failures.length > 0) throw new RefusedError(failures.join('\nerror: '));
+    return EXIT_OK;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,368 @@
+/**
+ * `kubectl debugdead [POD]`: read the pod, validate the flags against it, write the copy, create it (or print
+ * it with --dry-run), check that the webhook rewrote it, wait for it, tell the user how to get in. Any failure
+ * after the create deletes the copy; only Ctrl-C during the wait leaves it (and prints how to delete it).
+ */
+import { DeniedError, EnvironmentError, UsageError } from '../../errors.js';
+import { ANNOTATIONS, mutatePod, parseDuration, formatDuration, type Pod } from '../../mutation/index.js';
+import {
+  CLUSTER_FLAGS,
+  HELP_FLAG,
+  OPTION_FLAGS,
+  booleanFlag,
+  outputFormat,
+  parseFlags,
+  stringFlag,
+  type FlagValues,
+} from '../args.js';
+import { CopyFailedError, InterruptedError } from '../cli-errors.js';
+import type { CliContext } from '../context.js';
+import { copyState, isMutated, targetContainers } from '../copy-state.js';
+import { openShell } from '../exec.js';
+import { EXIT_OK } from '../exit-code.js';
+import { stringAt, stringMapAt } from '../json.js';
+import { KubeClient } from '../kube-client.js';
+import { validateContainerFlag, validateOptionFlags, type OptionFlags } from '../option-flags.js';
+import { formatObject, type OutputFormat } from '../output.js';
+import { pickDeadContainer } from '../picker.js';
+import { copyPod, isDebugCopy } from '../pod-copy.js';
+import { cleanupCommand, renderReport } from '../report.js';
+import { shellJoin } from '../shell-quote.js';
+import { waitForCopy } from '../wait.js';
+
+const FLAGS = {
+  ...CLUSTER_FLAGS,
+  ...OPTION_FLAGS,
+  ...HELP_FLAG,
+  'all-namespaces': { type: 'boolean', short: 'A' },
+  'same-node': { type: 'boolean' },
+  'keep-labels': { type: 'boolean' },
+  'keep-annotations': { type: 'boolean' },
+  local: { type: 'boolean' },
+  'dry-run': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  exec: { type: 'boolean' },
+  rm: { type: 'boolean' },
+  'no-wait': { type: 'boolean' },
+  timeout: { type: 'string' },
+} as const;
+
+export const DEFAULT_TIMEOUT = '5m';
+
+export interface DebugOptions {
+  pod: string | undefined;
+  allNamespaces: boolean;
+  flags: OptionFlags;
+  sameNode: boolean;
+  keepLabels: boolean;
+  keepAnnotations: boolean;
+  local: boolean;
+  dryRun: 'client' | 'server' | undefined;
+  output: OutputFormat | undefined;
+  exec: boolean;
+  rm: boolean;
+  noWait: boolean;
+  timeoutMs: number;
+  cluster: { kubeconfig: string | undefined; context: string | undefined; namespace: string | undefined };
+}
+
+function podName(argument: string): string {
+  const slash = argument.indexOf('/');
+  if (slash < 0) return argument;
+  const type = argument.slice(0, slash);
+  if (['pod', 'pods', 'po'].includes(type.toLowerCase())) return argument.slice(slash + 1);
+  throw new UsageError(
+    `"${argument}" is not a pod: debugdead copies pods. Pick one of its pods (kubectl get pods), or run with no POD to choose a dead container`,
+  );
+}
+
+/** Parses and checks everything that does not need the cluster. */
+export function parseDebugOptions(args: readonly string[]): DebugOptions {
+  const { values, positionals } = parseFlags('', args, FLAGS);
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `expected one POD, got ${positionals.length}: ${positionals.join(' ')}\nSee 'kubectl debugdead --help' for usage.`,
+    );
+  }
+  const flag = (name: string, from: FlagValues = values): boolean => booleanFlag(from, name) === true;
+  const dryRunValue = stringFlag(values, 'dry-run');
+  if (dryRunValue !== undefined && !['none', 'client', 'server'].includes(dryRunValue)) {
+    throw new UsageError(`invalid --dry-run value "${dryRunValue}": use --dry-run=client or --dry-run=server`);
+  }
+  const dryRun = dryRunValue === 'client' || dryRunValue === 'server' ? dryRunValue : undefined;
+  const output = outputFormat(values, '');
+  if (output !== undefined && dryRun === undefined) {
+    throw new UsageError(
+      '-o/--output prints the copy without creating it: use it with --dry-run=client or --dry-run=server',
+    );
+  }
+  const exec = flag('exec');
+  const rm = flag('rm');
+  const noWait = flag('no-wait');
+  if (rm && !exec) throw new UsageError('--rm deletes the copy when the shell of --exec exits: use it with --exec');
+  if (exec && (noWait || dryRun !== undefined)) {
+    throw new UsageError(
+      `--exec opens a shell in the running copy: it cannot be combined with ${noWait ? '--no-wait' : '--dry-run'}`,
+    );
+  }
+  const timeoutText = stringFlag(values, 'timeout') ?? DEFAULT_TIMEOUT;
+  const timeoutSeconds = parseDuration(timeoutText);
+  if (timeoutSeconds === undefined) {
+    throw new UsageError(`invalid value "${timeoutText}" for --timeout: use a positive duration such as 90s, 5m or 1h`);
+  }
+  const pod = positionals[0] === undefined ? undefined : podName(positionals[0]);
+  const allNamespaces = flag('all-namespaces');
+  if (pod !== undefined && allNamespaces) {
+    throw new UsageError(
+      '-A/--all-namespaces is for choosing among dead containers when no POD is given: with a POD, use -n NAMESPACE',
+    );
+  }
+  const flags: OptionFlags = {
+    container: stringFlag(values, 'container'),
+    ttl: stringFlag(values, 'ttl'),
+    image: stringFlag(values, 'image'),
+    volumes: stringFlag(values, 'volumes'),
+    keepProbes: booleanFlag(values, 'keep-probes'),
+  };
+  validateOptionFlags(flags);
+  return {
+    pod,
+    allNamespaces,
+    flags,
+    sameNode: flag('same-node'),
+    keepLabels: flag('keep-labels'),
+    keepAnnotations: flag('keep-annotations'),
+    local: flag('local'),
+    dryRun,
+    output,
+    exec,
+    rm,
+    noWait,
+    timeoutMs: timeoutSeconds * 1000,
+    cluster: {
+      kubeconfig: stringFlag(values, 'kubeconfig'),
+      context: stringFlag(values, 'context'),
+      namespace: stringFlag(values, 'namespace'),
+    },
+  };
+}
+
+/** The flags printed kubectl commands must repeat so that they reach the same cluster. */
+export function kubectlFlags(cluster: DebugOptions['cluster']): string[] {
+  return [
+    ...(cluster.kubeconfig === undefined ? [] : ['--kubeconfig', cluster.kubeconfig]),
+    ...(cluster.context === undefined ? [] : ['--context', cluster.context]),
+  ];
+}
+
+/** The pod to copy: the named one, or, when it is itself a debug copy, the pod it was made from. */
+async function sourcePod(client: KubeClient, context: CliContext, namespace: string, name: string): Promise<Pod> {
+  const pod = await client.getPod(namespace, name);
+  if (!isDebugCopy(pod)) return pod;
+  const origin = stringMapAt(pod.metadata, 'annotations')[ANNOTATIONS.source];
+  const [originNamespace, originName] = origin?.split('/') ?? [];
+  if (originNamespace === undefined || originName === undefined || originName === '') {
+    throw new UsageError(
+      `pod "${name}" is a debugdead copy whose source is not recorded (no ${ANNOTATIONS.source}): a copy of it would keep the keep-alive, ` +
+        'not your application. Use the copy itself, or debug the original pod',
+    );
+  }
+  context.stderr.write(`note: ${namespace}/${name} is a debug copy: copying its source ${origin} instead\n`);
+  let original: Pod;
+  try {
+    original = await client.getPod(originNamespace, originName);
+  } catch (error) {
+    if ((error as { statusCode?: unknown }).statusCode !== 404) throw error;
+    throw new UsageError(
+      `pod "${name}" is a debug copy of ${origin}, which no longer exists: a copy of the copy would keep the keep-alive, not your ` +
+        `application. Use the copy itself (its original command is in its ${ANNOTATIONS.original} annotation)`,
+      { cause: error },
+    );
+  }
+  if (isDebugCopy(original)) {
+    throw new UsageError(`pod "${name}" is a copy of ${origin}, itself a debug copy: debug the original pod`);
+  }
+  return original;
+}
+
+function webhookMissing(namespace: string, name: string, deleted: boolean): EnvironmentError {
+  return new EnvironmentError(
+    `the copy ${namespace}/${name} came back without the ${ANNOTATIONS.mutated} marker: the debugdead webhook is not active in ` +
+      `namespace "${namespace}", so the copy would only crash again. ${deleted ? 'The copy was deleted. ' : ''}` +
+      `Fix: install the webhook (kubectl apply -k manifests/) and opt the namespace in (kubectl label ns ${namespace} ` +
+      `${ANNOTATIONS.enable}=true), or run again with --local to apply the rewrite here, without a webhook`,
+  );
+}
+
+export async function runDebug(args: string[], context: CliContext): Promise<number> {
+  const options = parseDebugOptions(args);
+  const client = await KubeClient.connect(
+    options.cluster,
+    { kubeconfigEnv: context.kubeconfigEnv, homeDir: context.homeDir },
+    { onWarning: (warning) => context.stderr.write(`Warning: ${warning}\n`) },
+  );
+  try {
+    return await debug(client, context, options);
+  } finally {
+    await client.close();
+  }
+}
+
+async function debug(client: KubeClient, context: CliContext, options: DebugOptions): Promise<number> {
+  let namespace = client.namespace;
+  let name = options.pod;
+  let container = options.flags.container;
+  if (name === undefined) {
+    const picked = await pickDeadContainer(client, context, { allNamespaces: options.allNamespaces, container });
+    namespace = picked.namespace;
+    name = picked.pod;
+    container = picked.container;
+  }
+  const source = await sourcePod(client, context, namespace, name);
+  validateContainerFlag(source, container);
+  if (options.sameNode && stringAt(source.spec, 'nodeName') === undefined) {
+    throw new UsageError(
+      `--same-node: pod "${name}" was never scheduled to a node, so there is no node to put the copy on`,
+    );
+  }
+  const copy = copyPod(source, {
+    ...options.flags,
+    container,
+    suffix: context.randomSuffix(),
+    sameNode: options.sameNode,
+    keepLabels: options.keepLabels,
+    keepAnnotations: options.keepAnnotations,
+  });
+  // The same checks as the webhook's, before anything is created: an invalid choice is refused here.
+  const local = mutatePod(copy, context.mutationConfig, { operation: 'CREATE' });
+  if (local.outcome === 'denied') throw new DeniedError(local.message);
+  if (options.local && local.outcome !== 'mutated') {
+    throw new DeniedError(
+      `--local: the rewrite left the copy unchanged (${local.reason}), so it would only crash again`,
+    );
+  }
+  const body = options.local && local.outcome === 'mutated' ? local.pod : copy;
+
+  if (options.dryRun === 'client') {
+    context.stdout.write(formatObject(body, options.output ?? 'yaml'));
+    return EXIT_OK;
+  }
+  if (options.dryRun === 'server') {
+    const answer = await client.createPod(body, { dryRun: true });
+    context.stdout.write(formatObject(answer, options.output ?? 'yaml'));
+    if (!isMutated(answer))
+      throw webhookMissing(
+        stringAt(answer.metadata, 'namespace') ?? namespace,
+        stringAt(answer.metadata, 'name') ?? '',
+        false,
+      );
+    return EXIT_OK;
+  }
+  const created = await createAndWait(client, context, options, body);
+  if (!options.exec) return EXIT_OK;
+
+  const state = copyState(created);
+  const copyNamespace = stringAt(created.metadata, 'namespace') ?? namespace;
+  const copyName = stringAt(created.metadata, 'name') ?? '';
+  const code = await openShell(context, client, {
+    namespace: copyNamespace,
+    name: copyName,
+    container: targetContainers(state)[0] ?? container ?? '',
+    mountPath: state.summary?.mountPath ?? context.mutationConfig.mountPath,
+    kubectlFlags: kubectlFlags(options.cluster),
+  });
+  if (code !== 0) context.stderr.write(`note: the shell exited with code ${code}\n`);
+  if (options.rm) {
+    await client.deletePod(copyNamespace, copyName, stringAt(created.metadata, 'uid'));
+    context.stdout.write(`pod "${copyName}" deleted\n`);
+  }
+  return EXIT_OK;
+}
+
+/** Creates the copy and waits for it; returns the running (or, with --no-wait, the created) pod. */
+async function createAndWait(client: KubeClient, context: CliContext, options: DebugOptions, body: Pod): Promise<Pod> {
+  const interrupt = new AbortController();
+  const release = context.onInterrupt(() => {
+    interrupt.abort();
+  });
+  const flags = kubectlFlags(options.cluster);
+  let created: Pod | undefined;
+  let cleanupTried = false;
+  /** Deletes the copy, then throws the error made for the outcome (with the cleanup command if the delete failed). */
+  const removeAndThrow = async (make: (deleted: boolean) => Error): Promise<never> => {
+    cleanupTried = true;
+    const namespace = stringAt(created?.metadata, 'namespace') ?? '';
+    const name = stringAt(created?.metadata, 'name') ?? '';
+    let cleanupError: unknown;
+    try {
+      await client.deletePod(namespace, name, stringAt(created?.metadata, 'uid'));
+    } catch (error) {
+      cleanupError = error;
+    }
+    const error = make(cleanupError === undefined);
+    if (cleanupError === undefined) throw error;
+    throw new CopyFailedError(
+      `${error.message}\nThe copy could not be deleted (${(cleanupError as Error).message}): ${cleanupCommand(namespace, name, flags)}`,
+      { cause: error },
+    );
+  };
+  try {
+    created = await client.createPod(body);
+    const namespace = stringAt(created.metadata, 'namespace') ?? '';
+    const name = stringAt(created.metadata, 'name') ?? '';
+    if (!isMutated(created)) return await removeAndThrow((deleted) => webhookMissing(namespace, name, deleted));
+    if (options.noWait) {
+      context.stdout.write(renderReport(created, { kubectlFlags: flags, running: false }));
+      return created;
+    }
+    const state = copyState(created);
+    const outcome = await waitForCopy(client, {
+      namespace,
+      name,
+      uid: stringAt(created.metadata, 'uid'),
+      targets: {
+        containers: state.summary?.containers ?? [],
+        initContainers: state.summary?.initContainers ?? [],
+        toolsContainer: state.summary?.toolsContainer ?? '',
+        toolsImage: state.summary?.toolsImage ?? '',
+      },
+      timeoutMs: options.timeoutMs,
+      pollIntervalMs: context.pollIntervalMs,
+      signal: interrupt.signal,
+      stderr: context.stderr,
+    });
+    switch (outcome.kind) {
+      case 'running':
+        context.stdout.write(renderReport(outcome.pod, { kubectlFlags: flags, running: true }));
+        return outcome.pod;
+      case 'interrupted':
+        cleanupTried = true;
+        throw new InterruptedError(
+          `stopped waiting for ${namespace}/${name}; the copy is left as it is.\n` +
+            `  Watch it:  ${shellJoin(['kubectl', 'get', 'pod', ...flags, '-n', namespace, name, '-w'])}\n` +
+            `  Delete it: ${cleanupCommand(namespace, name, flags)}`,
+        );
+      case 'timeout':
+        return await removeAndThrow(
+          (deleted) =>
+            new CopyFailedError(
+              `the copy ${namespace}/${name} was not running after ${formatDuration(options.timeoutMs / 1000)} (${outcome.status})` +
+                `${deleted ? '; it was deleted' : ''}. The events above say why; wait longer with --timeout, or keep the copy to ` +
+                'inspect it with --no-wait',
+            ),
+        );
+      case 'stopped':
+        return await removeAndThrow(
+          (deleted) =>
+            new CopyFailedError(
+              `the copy ${namespace}/${name} stopped before it ran: ${outcome.reason}${deleted ? '; it was deleted' : ''}`,
+            ),
+        );
+    }
+  } catch (error) {
+    if (created !== undefined && !cleanupTried) await removeAndThrow(() => error as Error);
+    throw error;
+  } finally {
+    release();
+  }
+}

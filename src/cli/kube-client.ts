@@ -1,0 +1,220 @@
+/**
+ * The few Kubernetes API calls the CLI makes (pods and events, core/v1), on plain JSON. The library does what
+ * it is good at — kubeconfig, credentials (tokens, client certificates, exec plugins), TLS and proxies — and
+ * the objects travel untouched: its typed models would drop fields they do not know and turn timestamps into
+ * Dates, and a copy must carry every field of the source pod. Loaded lazily (commands that talk to a cluster
+ * pay for it, --help and mutate do not).
+ */
+import type { RequestContext } from '@kubernetes/client-node';
+import { EnvironmentError } from '../errors.js';
+import type { JsonObject, Pod } from '../mutation/index.js';
+import { translateNetworkError, translateStatus, type ApiEndpoint, type ApiOperation } from './api-errors.js';
+import { isObject, objectsAt } from './json.js';
+import {
+  resolveKubeconfig,
+  type ClusterFlags,
+  type KubeconfigLocation,
+  type ResolvedKubeconfig,
+} from './kubeconfig.js';
+
+type Library = typeof import('@kubernetes/client-node');
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
+export const USER_AGENT = 'kubectl-debugdead/0.1.0';
+/** No single API call may take longer than this. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface KubeClientOptions {
+  /** Called with each warning the API server returns (admission warnings: "the copy sees an empty /data"). */
+  onWarning?: (warning: string) => void;
+}
+
+interface Call {
+  operation: ApiOperation;
+  method: 'GET' | 'POST' | 'DELETE';
+  query?: Record<string, string>;
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+}
+
+/** `299 - "text"` entries of a Warning header (several are comma-joined). */
+export function parseWarningHeader(header: string | undefined): string[] {
+  if (header === undefined) return [];
+  return [...header.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)].map((match) =>
+    (match[1] ?? '').replace(/\\(.)/g, '$1'),
+  );
+}
+
+function resourcePath(operation: ApiOperation): string {
+  const namespace = operation.namespace === undefined ? '' : `/namespaces/${encodeURIComponent(operation.namespace)}`;
+  const name =
+    operation.name === undefined || operation.verb === 'create' ? '' : `/${encodeURIComponent(operation.name)}`;
+  return `/api/v1${namespace}/${operation.resource}${name}`;
+}
+
+export class KubeClient {
+  /** The namespace commands act in: -n, else the context's, else "default". */
+  readonly namespace: string;
+  readonly contextName: string;
+  readonly server: string;
+  private dispatcher: Dispatcher | undefined;
+  private readonly http: InstanceType<Library['IsomorphicFetchHttpLibrary']>;
+
+  private constructor(
+    private readonly library: Library,
+    private readonly resolved: ResolvedKubeconfig,
+    private readonly options: KubeClientOptions,
+  ) {
+    this.namespace = resolved.namespace;
+    this.contextName = resolved.contextName;
+    this.server = resolved.server.replace(/\/+$/, '');
+    this.http = new library.IsomorphicFetchHttpLibrary();
+  }
+
+  static async connect(
+    flags: ClusterFlags,
+    location: KubeconfigLocation,
+    options: KubeClientOptions = {},
+  ): Promise<KubeClient> {
+    const resolved = await resolveKubeconfig(flags, location);
+    const library = await import('@kubernetes/client-node');
+    return new KubeClient(library, resolved, options);
+  }
+
+  private get endpoint(): ApiEndpoint {
+    return { server: this.server, contextName: this.contextName };
+  }
+
+  private async call(call: Call): Promise<unknown> {
+    const url = new URL(`${this.server}${resourcePath(call.operation)}`);
+    for (const [key, value] of Object.entries(call.query ?? {})) url.searchParams.set(key, value);
+    const context = new this.library.RequestContext(url.toString(), call.method);
+    context.setHeaderParam('Accept', 'application/json');
+    context.setHeaderParam('User-Agent', USER_AGENT);
+    if (call.body !== undefined) {
+      context.setHeaderParam('Content-Type', 'application/json');
+      context.setBody(JSON.stringify(call.body));
+    }
+    try {
+      await this.resolved.config.applySecurityAuthentication(context);
+    } catch (error) {
+      throw new EnvironmentError(
+        `cannot get credentials for context "${this.contextName}": ${(error as Error).message}. ` +
+          'Check the user entry of the kubeconfig (an exec plugin that is not installed? an expired login?)',
+        { cause: error },
+      );
+    }
+    // One connection pool for the whole command (the library builds a new one for every request).
+    if (this.dispatcher === undefined) this.dispatcher = context.getDispatcher();
+    else context.setDispatcher(this.dispatcher);
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    context.setSignal(call.signal === undefined ? timeout : AbortSignal.any([timeout, call.signal]));
+
+    let status: number;
+    let text: string;
+    let warning: string | undefined;
+    try {
+      const response = await this.http.send(context).toPromise();
+      status = response.httpStatusCode;
+      warning = response.headers.warning;
+      text = await response.body.text();
+    } catch (error) {
+      if (call.signal?.aborted === true) throw call.signal.reason;
+      throw translateNetworkError(error, call.operation, this.endpoint);
+    }
+    for (const message of parseWarningHeader(warning)) this.options.onWarning?.(message);
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (status >= 400) throw translateStatus(status, body, text, call.operation, this.endpoint);
+    if (!isObject(body)) {
+      throw translateStatus(502, undefined, `not a JSON object: ${text.slice(0, 200)}`, call.operation, this.endpoint);
+    }
+    return body;
+  }
+
+  async getPod(namespace: string, name: string, signal?: AbortSignal): Promise<Pod> {
+    return (await this.call({
+      operation: { verb: 'get', resource: 'pods', namespace, name },
+      method: 'GET',
+      signal,
+    })) as Pod;
+  }
+
+  /** Pods of a namespace, or of all namespaces when namespace is undefined. Items get apiVersion and kind. */
+  async listPods(namespace: string | undefined, labelSelector?: string): Promise<Pod[]> {
+    const list = await this.call({
+      operation: { verb: 'list', resource: 'pods', namespace },
+      method: 'GET',
+      ...(labelSelector === undefined ? {} : { query: { labelSelector } }),
+    });
+    return objectsAt(list, 'items').map((item) => ({ apiVersion: 'v1', kind: 'Pod', ...item }));
+  }
+
+  /** Creates the pod (dryRun: the API server and its webhooks answer, nothing is stored). */
+  async createPod(pod: Pod, options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<Pod> {
+    const metadata = isObject(pod.metadata) ? pod.metadata : {};
+    const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : this.namespace;
+    const name = typeof metadata.name === 'string' ? metadata.name : undefined;
+    return (await this.call({
+      operation: { verb: 'create', resource: 'pods', namespace, name },
+      method: 'POST',
+      body: pod,
+      ...(options.dryRun === true ? { query: { dryRun: 'All' } } : {}),
+      signal: options.signal,
+    })) as Pod;
+  }
+
+  /**
+   * Deletes a pod; with uid, only that very pod (a precondition: a pod re-created under the same name is not
+   * touched). Returns false when it was already gone.
+   */
+  async deletePod(namespace: string, name: string, uid?: string): Promise<boolean> {
+    try {
+      await this.call({
+        operation: { verb: 'delete', resource: 'pods', namespace, name },
+        method: 'DELETE',
+        ...(uid === undefined ? {} : { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid } } }),
+      });
+      return true;
+    } catch (error) {
+      if ((error as { statusCode?: unknown }).statusCode === 404) return false;
+      throw error;
+    }
+  }
+
+  /** Events about one pod, oldest first. */
+  async listPodEvents(
+    namespace: string,
+    name: string,
+    uid: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<JsonObject[]> {
+    const selector = [
+      `involvedObject.kind=Pod`,
+      `involvedObject.name=${name}`,
+      ...(uid === undefined ? [] : [`involvedObject.uid=${uid}`]),
+    ];
+    const list = await this.call({
+      operation: { verb: 'list', resource: 'events', namespace },
+      method: 'GET',
+      query: { fieldSelector: selector.join(',') },
+      signal,
+    });
+    return objectsAt(list, 'items');
+  }
+
+  /** The library's KubeConfig, for the websocket exec fallback. */
+  get kubeConfig(): ResolvedKubeconfig['config'] {
+    return this.resolved.config;
+  }
+
+  async close(): Promise<void> {
+    const dispatcher = this.dispatcher;
+    this.dispatcher = undefined;
+    if (dispatcher !== undefined) await dispatcher.close();
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The built-in fuzzy prompt, used when fzf is not installed: type to filter, ↑/↓ (or Ctrl-P/Ctrl-N) to move,
+ * Enter to choose, Esc or Ctrl-C to give up. The state machine and the rendering are pure; the loop reads
+ * keypresses from any stream (a terminal in raw mode, or a test's stream).
+ */
+import { emitKeypressEvents } from 'node:readline';
+import type { Input, Output } from './context.js';
+import { fuzzyFilter } from './fuzzy.js';
+
+export interface PromptKey {
+  name?: string | undefined;
+  sequence?: string | undefined;
+  ctrl?: boolean | undefined;
+  meta?: boolean | undefined;
+}
+
+export interface PromptState {
+  query: string;
+  /** Position of the highlighted line within matches. */
+  selected: number;
+  /** Indexes into the lines, best match first. */
+  matches: number[];
+}
+
+export type PromptStep =
+  { kind: 'continue'; state: PromptState } | { kind: 'chosen'; index: number } | { kind: 'cancelled' };
+
+export const PROMPT = 'dead container> ';
+
+/** C0 control characters and DEL: keys that are not text. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+export function initialState(lines: readonly string[]): PromptState {
+  return { query: '', selected: 0, matches: fuzzyFilter('', lines) };
+}
+
+function withQuery(query: string, lines: readonly string[]): PromptState {
+  return { query, selected: 0, matches: fuzzyFilter(query, lines) };
+}
+
+export function pressKey(state: PromptState, key: PromptKey, lines: readonly string[]): PromptStep {
+  const name = key.name;
+  if ((key.ctrl === true && (name === 'c' || name === 'g')) || name === 'escape') return { kind: 'cancelled' };
+  if (key.ctrl === true && name === 'd' && state.query === '') return { kind: 'cancelled' };
+  if (name === 'return' || name === 'enter') {
+    const index = state.matches[state.selected];
+    return index === undefined ? { kind: 'continue', state } : { kind: 'chosen', index };
+  }
+  if (name === 'up' || (key.ctrl === true && (name === 'p' || name === 'k'))) {
+    return { kind: 'continue', state: { ...state, selected: Math.max(0, state.selected - 1) } };
+  }
+  if (name === 'down' || name === 'tab' || (key.ctrl === true && (name === 'n' || name === 'j'))) {
+    return {
+      kind: 'continue',
+      state: { ...state, selected: Math.min(Math.max(0, state.matches.length - 1), state.selected + 1) },
+    };
+  }
+  if (name === 'backspace') return { kind: 'continue', state: withQuery(state.query.slice(0, -1), lines) };
+  if (key.ctrl === true && name === 'u') return { kind: 'continue', state: withQuery('', lines) };
+  const text = key.sequence ?? '';
+  if (key.ctrl !== true && key.meta !== true && text.length > 0 && !CONTROL.test(text)) {
+    return { kind: 'continue', state: withQuery(state.query + text, lines) };
+  }
+  return { kind: 'continue', state };
+}
+
+/** The prompt block: query line, count, header, and up to maxRows matches around the highlighted one. */
+export function renderPrompt(state: PromptState, lines: readonly string[], header: string, maxRows: number): string[] {
+  const first = Math.max(0, Math.min(state.selected - maxRows + 1, state.matches.length - maxRows));
+  const visible = state.matches.slice(Math.max(0, first), Math.max(0, first) + maxRows);
+  return [
+    `${PROMPT}${state.query}`,
+    `  ${state.matches.length}/${lines.length}`,
+    `  ${header}`,
+    ...visible.map(
+      (index, offset) => `${Math.max(0, first) + offset === state.selected ? '>' : ' '} ${lines[index] ?? ''}`,
+    ),
+  ];
+}
+
+/** Runs the prompt; resolves with the chosen line's index, or undefined when the user gave up. */
+export function builtInPicker(
+  lines: readonly string[],
+  header: string,
+  input: Input,
+  output: Output,
+  maxRows = 12,
+): Promise<number | undefined> {
+  emitKeypressEvents(input);
+  input.setRawMode?.(true);
+  let state = initialState(lines);
+  let drawn = 0;
+  const draw = (): void => {
+    const block = renderPrompt(state, lines, header, maxRows);
+    output.write(`${drawn > 0 ? `\x1b[${drawn}A` : ''}\r\x1b[J${block.join('\n')}\n`);
+    drawn = block.length;
+  };
+  draw();
+  return new Promise((resolve) => {
+    const finish = (result: number | undefined): void => {
+      input.off('keypress', onKey);
+      input.off('end', onEnd);
+      input.setRawMode?.(false);
+      input.pause();
+      output.write(`\x1b[${drawn}A\r\x1b[J`);
+      resolve(result);
+    };
+    const onKey = (sequence: string | undefined, key: PromptKey | undefined): void => {
+      const step = pressKey(state, key ?? { sequence }, lines);
+      if (step.kind === 'chosen') finish(step.index);
+      else if (step.kind === 'cancelled') finish(undefined);
+      else {
+        state = step.state;
+        draw();
+      }
+    };
+    const onEnd = (): void => {
+      finish(undefined);
+    };
+    input.on('keypress', onKey);
+    input.once('end', onEnd);
+    input.resume();
+  });
+}

@@ -1,0 +1,256 @@
+/**
+ * Waiting for the copy: look at the pod and its events until the kept-alive containers run, showing the
+ * phase and the events that matter (scheduling failures, a tools image that cannot be pulled, volumes that
+ * cannot attach). A spinner on a terminal, one line per change otherwise. Bounded by --timeout; Ctrl-C (the
+ * signal) stops it.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JsonObject, Pod } from '../mutation/index.js';
+import type { Output } from './context.js';
+import { numberAt, objectAt, objectsAt, stringAt } from './json.js';
+
+export interface WaitTargets {
+  containers: string[];
+  initContainers: string[];
+  toolsContainer: string;
+  toolsImage: string;
+}
+
+export type WaitOutcome =
+  | { kind: 'running'; pod: Pod }
+  | { kind: 'interrupted'; pod: Pod | undefined }
+  | { kind: 'timeout'; pod: Pod | undefined; status: string }
+  | { kind: 'stopped'; pod: Pod | undefined; reason: string };
+
+/** The part of the client the wait needs (the real KubeClient, or anything that answers the same). */
+export interface PodWatcher {
+  getPod(namespace: string, name: string, signal?: AbortSignal): Promise<Pod>;
+  listPodEvents(namespace: string, name: string, uid: string | undefined, signal?: AbortSignal): Promise<JsonObject[]>;
+}
+
+export interface WaitOptions {
+  namespace: string;
+  name: string;
+  uid: string | undefined;
+  targets: WaitTargets;
+  timeoutMs: number;
+  pollIntervalMs: number;
+  signal: AbortSignal;
+  stderr: Output;
+}
+
+function containerStatus(pod: Pod, name: string): JsonObject | undefined {
+  return [...objectsAt(pod.status, 'initContainerStatuses'), ...objectsAt(pod.status, 'containerStatuses')].find(
+    (status) => stringAt(status, 'name') === name,
+  );
+}
+
+/** True when every kept-alive container is running. */
+export function targetsRunning(pod: Pod, targets: WaitTargets): boolean {
+  const names = [...targets.containers, ...targets.initContainers];
+  return (
+    names.length > 0 &&
+    names.every((name) => objectAt(objectAt(containerStatus(pod, name), 'state'), 'running') !== undefined)
+  );
+}
+
+/**
+ * Why the copy will never run: the pod is over (phase Failed or Succeeded), or a kept-alive init container
+ * exited (init containers are not restarted once they completed, and a failed one means the keep-alive broke).
+ */
+export function stoppedReason(pod: Pod, targets?: WaitTargets): string | undefined {
+  for (const name of targets?.initContainers ?? []) {
+    const terminated = objectAt(objectAt(containerStatus(pod, name), 'state'), 'terminated');
+    if (terminated !== undefined) {
+      return `the kept-alive init container ${name} exited (${stringAt(terminated, 'reason') ?? 'terminated'}, exit ${numberAt(terminated, 'exitCode') ?? '?'})`;
+    }
+  }
+  const phase = stringAt(pod.status, 'phase');
+  if (phase !== 'Failed' && phase !== 'Succeeded') return undefined;
+  const reason = stringAt(pod.status, 'reason');
+  const message = stringAt(pod.status, 'message');
+  return [`phase ${phase}`, reason, message].filter((part) => part !== undefined && part !== '').join(': ');
+}
+
+function describeState(status: JsonObject | undefined): string {
+  const state = objectAt(status, 'state');
+  const waiting = objectAt(state, 'waiting');
+  if (waiting !== undefined) return stringAt(waiting, 'reason') ?? 'waiting';
+  const terminated = objectAt(state, 'terminated');
+  if (terminated !== undefined) {
+    return `${stringAt(terminated, 'reason') ?? 'terminated'} (exit ${numberAt(terminated, 'exitCode') ?? '?'})`;
+  }
+  if (objectAt(state, 'running') !== undefined) return 'running';
+  return 'not started';
+}
+
+/** One line: the phase, scheduling, the tools init container while it matters, and each kept-alive container. */
+export function describeProgress(pod: Pod, targets: WaitTargets): string {
+  const parts = [stringAt(pod.status, 'phase') ?? 'Pending'];
+  const scheduled = objectsAt(pod.status, 'conditions').find(
+    (condition) => stringAt(condition, 'type') === 'PodScheduled',
+  );
+  if (stringAt(scheduled, 'status') === 'False')
+    parts.push(`not scheduled (${stringAt(scheduled, 'reason') ?? 'waiting'})`);
+  const tools = containerStatus(pod, targets.toolsContainer);
+  if (tools !== undefined && objectAt(objectAt(tools, 'state'), 'terminated') === undefined) {
+    parts.push(`${targets.toolsContainer}: ${describeState(tools)}`);
+  }
+  for (const name of [...targets.initContainers, ...targets.containers]) {
+    parts.push(`${name}: ${describeState(containerStatus(pod, name))}`);
+  }
+  return parts.join(', ');
+}
+
+const PULL_REASONS = new Set([
+  'Failed',
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'BackOff',
+  'InspectFailed',
+  'ErrImageNeverPull',
+]);
+
+/** The lines shown for a Warning event, with a hint when we know what to do about it. */
+export function eventLines(event: JsonObject, targets: WaitTargets): string[] {
+  const reason = stringAt(event, 'reason') ?? '';
+  const message = (stringAt(event, 'message') ?? '').trim();
+  const lines = [`  ${stringAt(event, 'type') ?? 'Warning'} ${reason}: ${message}`];
+  const fieldPath = stringAt(objectAt(event, 'involvedObject'), 'fieldPath') ?? '';
+  const aboutTools =
+    (targets.toolsContainer !== '' && fieldPath.includes(`{${targets.toolsContainer}}`)) ||
+    (targets.toolsImage !== '' && message.includes(targets.toolsImage));
+  if (PULL_REASONS.has(reason) && aboutTools && /pull|image/i.test(message)) {
+    lines.push(
+      `    → the tools image ${targets.toolsImage} cannot be pulled here: pass --image with a static busybox the cluster can pull (a copy in your registry)`,
+    );
+  } else if (reason === 'FailedScheduling') {
+    lines.push("    → the copy asks for the source pod's resources and placement: free capacity, or try --same-node");
+  } else if (reason === 'FailedAttachVolume' || (reason === 'FailedMount' && /multi-attach|attach/i.test(message))) {
+    lines.push(
+      '    → a volume cannot follow the copy (a ReadWriteOnce claim in use elsewhere?): use --volumes=empty or --same-node',
+    );
+  }
+  return lines;
+}
+
+function eventTime(event: JsonObject): string {
+  return (
+    stringAt(event, 'lastTimestamp') ??
+    stringAt(event, 'eventTime') ??
+    stringAt(event, 'firstTimestamp') ??
+    stringAt(event.metadata, 'creationTimestamp') ??
+    ''
+  );
+}
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** The spinner on a terminal; plain lines (one per change) otherwise. */
+class Progress {
+  private status = '';
+  private frame = 0;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly out: Output,
+    private readonly name: string,
+  ) {
+    if (out.isTTY) {
+      this.timer = setInterval(() => {
+        this.draw();
+      }, 100);
+      this.timer.unref();
+    }
+  }
+
+  private draw(): void {
+    this.frame = (this.frame + 1) % FRAMES.length;
+    const seconds = Math.floor((performance.now() - this.started) / 1000);
+    this.out.write(`\r\x1b[K${FRAMES[this.frame] ?? ''} waiting for ${this.name}: ${this.status} (${seconds}s)`);
+  }
+
+  update(status: string): void {
+    if (status === this.status) return;
+    this.status = status;
+    if (this.out.isTTY) this.draw();
+    else this.out.write(`waiting for ${this.name}: ${status}\n`);
+  }
+
+  print(lines: string[]): void {
+    if (this.out.isTTY) this.out.write('\r\x1b[K');
+    this.out.write(`${lines.join('\n')}\n`);
+    if (this.out.isTTY) this.draw();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.out.isTTY) this.out.write('\r\x1b[K');
+  }
+}
+
+/** Read through a call: after an await the signal may have fired, which narrowing on the property would hide. */
+function aborted(signal: AbortSignal): boolean {
+  return signal.aborted;
+}
+
+function statusCode(error: unknown): unknown {
+  return (error as { statusCode?: unknown }).statusCode;
+}
+
+export async function waitForCopy(client: PodWatcher, options: WaitOptions): Promise<WaitOutcome> {
+  const { namespace, name, uid, targets, signal } = options;
+  const progress = new Progress(options.stderr, name);
+  const deadline = performance.now() + options.timeoutMs;
+  const maxLooks = Math.ceil(options.timeoutMs / Math.max(1, options.pollIntervalMs)) + 2;
+  const seen = new Set<string>();
+  let eventsReadable = true;
+  let pod: Pod | undefined;
+  try {
+    for (let look = 0; look < maxLooks; look += 1) {
+      if (aborted(signal)) return { kind: 'interrupted', pod };
+      try {
+        pod = await client.getPod(namespace, name, signal);
+      } catch (error) {
+        if (aborted(signal)) return { kind: 'interrupted', pod };
+        if (statusCode(error) === 404)
+          return { kind: 'stopped', pod, reason: 'the copy was deleted while waiting for it' };
+        throw error;
+      }
+      const running = targetsRunning(pod, targets);
+      const stopped = stoppedReason(pod, targets);
+      if (!running && stopped === undefined) progress.update(describeProgress(pod, targets));
+      if (eventsReadable) {
+        try {
+          const events = await client.listPodEvents(namespace, name, uid, signal);
+          const fresh = events
+            .filter((event) => stringAt(event, 'type') === 'Warning')
+            .filter((event) => !seen.has(stringAt(event.metadata, 'name') ?? JSON.stringify(event)))
+            .sort((a, b) => eventTime(a).localeCompare(eventTime(b)));
+          for (const event of fresh) {
+            seen.add(stringAt(event.metadata, 'name') ?? JSON.stringify(event));
+            progress.print(eventLines(event, targets));
+          }
+        } catch (error) {
+          if (aborted(signal)) return { kind: 'interrupted', pod };
+          if (statusCode(error) !== 403) throw error;
+          eventsReadable = false;
+          progress.print([`  (events are not shown: ${(error as Error).message.split('. ')[0] ?? 'forbidden'})`]);
+        }
+      }
+      if (running) return { kind: 'running', pod };
+      if (stopped !== undefined) return { kind: 'stopped', pod, reason: stopped };
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) break;
+      try {
+        await sleep(Math.min(options.pollIntervalMs, remaining), undefined, { signal });
+      } catch {
+        return { kind: 'interrupted', pod };
+      }
+    }
+    return { kind: 'timeout', pod, status: pod === undefined ? 'never seen' : describeProgress(pod, targets) };
+  } finally {
+    progress.stop();
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * The built bin (dist/cli/main.js, run by Node 24 like a user would): help for every command, exit codes,
+ * which modules a command loads, and a real SIGINT during the wait. `npm test` builds first.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { FakeApiServer, pendingStep } from './fake-apiserver.js';
+import { deploymentPod } from './fixtures.js';
+
+const ROOT = path.join(import.meta.dirname, '..', '..');
+const BIN = path.join(ROOT, 'dist', 'cli', 'main.js');
+const HEAPSTER = path.join(ROOT, 'examples', 'heapster-pod.yaml');
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runBin(
+  args: string[],
+  options: {
+    env?: Record<string, string>;
+    stdin?: string;
+    nodeArgs?: string[];
+    onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+  } = {},
+): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      options.onStderr?.(stderr, child);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    if (options.stdin === undefined) child.stdin.end();
+    else child.stdin.end(options.stdin);
+  });
+}
+
+describe('the kubectl-debugdead binary', () => {
+  let dir: string;
+  let hook: string;
+  before(async () => {
+    assert.ok(existsSync(BIN), `${BIN} is missing: run npm run build first`);
+    dir = await mkdtemp(path.join(tmpdir(), 'debugdead-bin-'));
+    hook = path.join(dir, 'record-modules.mjs');
+    const { load } = await import('js-yaml');
+    await writeFile(path.join(dir, 'heapster.json'), JSON.stringify(load(await readFile(HEAPSTER, 'utf8'))));
+    // YAML outside the fast reader's subset (an anchor): js-yaml reads it.
+    await writeFile(
+      path.join(dir, 'anchors.yaml'),
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n  - &app {name: app, image: busybox}\n',
+    );
+    // Records every module URL the program resolves.
+    await writeFile(
+      hook,
+      "import { registerHooks } from 'node:module';\nimport { appendFileSync } from 'node:fs';\n" +
+        'registerHooks({ resolve(specifier, context, next) { const result = next(specifier, context); ' +
+        'appendFileSync(process.env.MODULE_RECORD, result.url + "\\n"); return result; } });\n',
+    );
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const helps: { args: string[]; first: string; usage: string }[] = [
+    {
+      args: ['--help'],
+      first: 'Make a debuggable copy of a dead pod',
+      usage: '  kubectl debugdead [POD] [-n NAMESPACE] [-c CONTAINER] [options]',
+    },
+    {
+      args: ['-h'],
+      first: 'Make a debuggable copy of a dead pod',
+      usage: '  kubectl debugdead [POD] [-n NAMESPACE] [-c CONTAINER] [options]',
+    },
+    {
+      args: ['mutate', '--help'],
+      first: 'Apply the debug rewrite to a Pod manifest',
+      usage: '  kubectl debugdead mutate -f FILENAME [options]',
+    },
+    {
+      args: ['help', 'mutate'],
+      first: 'Apply the debug rewrite to a Pod manifest',
+      usage: '  kubectl debugdead mutate -f FILENAME [options]',
+    },
+    {
+      args: ['list', '-h'],
+      first: 'List the debug copies',
+      usage: '  kubectl debugdead list [-n NAMESPACE | -A] [options]',
+    },
+    {
+      args: ['clean', '--help'],
+      first: 'Delete debug copies',
+      usage: '  kubectl debugdead clean (POD... | --all) [-n NAMESPACE | -A] [options]',
+    },
+    {
+      args: ['-n', 'shop', 'clean', '--help'],
+      first: 'Delete debug copies',
+      usage: '  kubectl debugdead clean (POD... | --all) [-n NAMESPACE | -A] [options]',
+    },
+  ];
+  for (const help of helps) {
+    it(`${help.args.join(' ')}: help with examples, exit 0`, async () => {
+      const result = await runBin(help.args);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, '');
+      assert.ok(result.stdout.startsWith(help.first), result.stdout.slice(0, 80));
+      assert.match(result.stdout, /\nExamples:\n {2}# /);
+      assert.match(result.stdout, /\nOptions:\n {4}-/);
+      assert.ok(result.stdout.includes(`\nUsage:\n${help.usage}\n`), result.stdout);
+    });
+  }
+
+  const heavy = ['@kubernetes/client-node', 'express', 'pino', 'prom-client', 'undici', 'node-forge'];
+  const loads: { args: string[]; forbidden: string[]; required: string[] }[] = [
+    { args: ['--help'], forbidden: [...heavy, 'js-yaml', '/mutation/mutate.js'], required: ['/cli/help.js'] },
+    {
+      args: ['mutate', '-f', HEAPSTER],
+      forbidden: [...heavy, 'js-yaml'],
+      required: ['/mutation/mutate.js', '/cli/yaml-read.js'],
+    },
+    { args: ['mutate', '-f', 'ANCHORS'], forbidden: heavy, required: ['js-yaml'] },
+    {
+      args: ['mutate', '-f', 'JSON'],
+      forbidden: [...heavy, 'js-yaml'],
+      required: ['/mutation/mutate.js', '/cli/yaml-emit.js'],
+    },
+  ];
+  for (const load of loads) {
+    it(`${load.args.join(' ').replace(ROOT, '.')} loads only what it needs`, async () => {
+      const record = path.join(dir, `modules-${load.args.length}-${load.args.at(-1) ?? ''}`.replace(/[^\w.-]/g, '_'));
+      const args = load.args.map((arg) =>
+        arg === 'JSON' ? path.join(dir, 'heapster.json') : arg === 'ANCHORS' ? path.join(dir, 'anchors.yaml') : arg,
+      );
+      const result = await runBin(args, {
+        nodeArgs: ['--import', pathToFileURL(hook).href],
+        env: { MODULE_RECORD: record },
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const modules = (await readFile(record, 'utf8')).split('\n').filter((line) => line !== '');
+      for (const name of load.forbidden) {
+        assert.deepEqual(
+          modules.filter(
+            (url) => url.includes(`/node_modules/${name}/`) || (name.startsWith('/') && url.endsWith(name)),
+          ),
+          [],
+          `${name} is not loaded`,
+        );
+      }
+      for (const name of load.required)
+        assert.ok(
+          modules.some((url) => url.includes(name)),
+          `${name} is loaded`,
+        );
+    });
+  }
+
+  it('mutate reads stdin', async () => {
+    const result = await runBin(['mutate', '-f', '-', '-o', 'json'], { stdin: await readFile(HEAPSTER, 'utf8') });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      (JSON.parse(result.stdout) as { metadata: { annotations: Record<string, string> } }).metadata.annotations[
+        'debug.dead/enable'
+      ],
+      'true',
+    );
+  });
+
+  const codes: { args: string[]; env?: Record<string, string>; code: number; stderr: string | RegExp }[] = [
+    { args: ['--bogus'], code: 2, stderr: "error: unknown flag: --bogus\nSee 'kubectl debugdead --help' for usage.\n" },
+    {
+      args: ['mutate', '-f', '/nonexistent.yaml'],
+      code: 2,
+      stderr: 'error: cannot read -f /nonexistent.yaml: no such file\n',
+    },
+    {
+      args: ['some-pod'],
+      code: 1,
+      stderr: /^error: no kubeconfig: .*\.kube\/config does not exist and KUBECONFIG is not set\. /,
+    },
+    {
+      args: ['list'],
+      env: { KUBECONFIG: '/nonexistent/config' },
+      code: 1,
+      stderr: /^error: no kubeconfig: none of the files in KUBECONFIG exists \(\/nonexistent\/config\)/,
+    },
+  ];
+  for (const testCase of codes) {
+    it(`${testCase.args.join(' ')}: exit ${testCase.code}`, async () => {
+      const result = await runBin(testCase.args, { env: { HOME: dir, ...testCase.env } });
+      assert.equal(result.code, testCase.code);
+      if (typeof testCase.stderr === 'string') assert.equal(result.stderr, testCase.stderr);
+      else assert.match(result.stderr, testCase.stderr);
+    });
+  }
+
+  describe('against the fake API server', () => {
+    let fake: FakeApiServer;
+    before(async () => {
+      fake = await FakeApiServer.start();
+      fake.addNamespace('shop', { 'debug.dead/enable': 'true' });
+      fake.addPod(deploymentPod());
+    });
+    after(async () => {
+      await fake.close();
+    });
+
+    it('a real SIGINT during the wait stops waiting, prints the cleanup command, leaves the copy, exits 1', async () => {
+      fake.kubelet = (pod) => [pendingStep(pod)];
+      let sent = false;
+      const result = await runBin(['web-7d4b9c8f6d-x2k9p', '-n', 'shop'], {
+        env: { KUBECONFIG: fake.kubeconfigPath },
+        onStderr: (text, child) => {
+          if (!sent && text.includes('waiting for')) {
+            sent = true;
+            child.kill('SIGINT');
+          }
+        },
+      });
+      assert.equal(result.code, 1, result.stderr);
+      const copy = fake.podsWithLabel('debug.dead/copy-of')[0];
+      assert.ok(copy, 'the copy is left');
+      const name = (copy.metadata as { name: string }).name;
+      assert.match(name, /^debug-web-7d4b9c8f6d-x2k9p-[a-z0-9]{5}$/);
+      assert.ok(result.stderr.endsWith(`  Delete it: kubectl debugdead clean -n shop ${name}\n`), result.stderr);
+    });
+  });
+
+  const systemNode = '/usr/bin/node';
+  const systemMajor = existsSync(systemNode)
+    ? Number(spawnSync(systemNode, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.split('.')[0])
+    : Number.NaN;
+  it(
+    'an older node on PATH gets a clear message, exit 1',
+    { skip: !(systemMajor < 24) && 'no Node < 24 at /usr/bin/node' },
+    () => {
+      const result = spawnSync(systemNode, [BIN, '--help'], { encoding: 'utf8' });
+      assert.equal(result.status, 1);
+      assert.equal(result.stdout, '');
+      assert.match(
+        result.stderr,
+        /^error: kubectl-debugdead needs Node\.js 24 or later; the node on your PATH is v\d+\.\d+\.\d+ \(\/usr\/bin\/node\)\. /,
+      );
+    },
+  );
+
+  it('with nothing waiting for Ctrl-C, SIGINT ends the process as usual', async () => {
+    const result = await new Promise<Exit>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'mutate', '-f', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      setTimeout(() => child.kill('SIGINT'), 300);
+      child.once('close', (code, signal) => {
+        resolve({ code, signal, stdout: '', stderr: '' });
+      });
+    });
+    assert.equal(result.signal, 'SIGINT');
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * The built CLI on a real pseudo-terminal (util-linux `script`): the built-in picker in raw mode reads real
+ * keystrokes, and the wait draws its spinner. Skipped where `script` is missing.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FakeApiServer } from './fake-apiserver.js';
+import { barePod, deploymentPod } from './fixtures.js';
+
+const SCRIPT = '/usr/bin/script';
+const BIN = path.join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+/** Runs the CLI on a pty; `react` sees the output so far and may type. Resolves with everything printed. */
+function onTerminal(
+  args: string[],
+  env: Record<string, string>,
+  react: (output: string, type: (keys: string) => void) => void,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const command = [process.execPath, BIN, ...args].map((arg) => `'${arg}'`).join(' ');
+    const child = spawn(SCRIPT, ['-qfec', command, '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', TERM: 'xterm', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      react(output, (keys) => child.stdin.write(keys));
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe('on a real terminal', { skip: !existsSync(SCRIPT) && `${SCRIPT} is not installed` }, () => {
+  let fake: FakeApiServer;
+  before(async () => {
+    assert.ok(existsSync(BIN), `${BIN} is missing: run npm run build first`);
+    fake = await FakeApiServer.start();
+    fake.addNamespace('shop', { 'debug.dead/enable': 'true' });
+    fake.addPod(deploymentPod());
+    fake.addPod(barePod('heapster', 'monitoring'));
+  });
+  after(async () => {
+    await fake.close();
+  });
+
+  it('the built-in picker: type to filter, arrows, Enter; then the spinner while waiting', async () => {
+    let typed = false;
+    const result = await onTerminal(['-A'], { KUBECONFIG: fake.kubeconfigPath }, (output, type) => {
+      if (!typed && output.includes('dead container> ')) {
+        typed = true;
+        // Raw mode: keys arrive one by one. "sh" matches both rows, shop first (a word start); ↓ then ↑ comes back.
+        type('sh');
+        setTimeout(() => {
+          type('\x1b[B');
+          setTimeout(() => {
+            type('\x1b[A');
+            setTimeout(() => type('\r'), 100);
+          }, 100);
+        }, 100);
+      }
+    });
+    assert.equal(result.code, 0, result.output);
+    // The escape sequences the prompt and spinner draw with, written as ESC so the patterns stay readable.
+    const text = result.output.replace(/\r/g, '').replaceAll('\u001b', 'ESC');
+    assert.match(text, /dead container> sh/);
+    assert.match(text, /> monitoring {3}heapster/, 'the highlight moved down');
+    assert.match(
+      text,
+      /dead container> sh\n {2}2\/2\n {2}NAMESPACE[^\n]*\n> shop {9}web-7d4b9c8f6d-x2k9p[^\n]*\n {2}monitoring[^\n]*\nESC\[5AESC\[J(?!dead)/,
+      'and back up before Enter',
+    );
+    assert.match(
+      text,
+      /ESC\[K[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] waiting for debug-web-7d4b9c8f6d-x2k9p-[a-z0-9]{5}: Pending, debug-dead-tools: PodInitializing, app: ContainerCreating \(\ds\)/,
+    );
+    assert.match(
+      text,
+      /Running: shop\/debug-web-7d4b9c8f6d-x2k9p-[a-z0-9]{5}, a copy of shop\/web-7d4b9c8f6d-x2k9p with app kept alive\./,
+    );
+  });
+
+  it('Esc leaves the picker: exit 2, nothing created', async () => {
+    const before = fake.requests.filter((request) => request.method === 'POST').length;
+    let typed = false;
+    const result = await onTerminal(['-A'], { KUBECONFIG: fake.kubeconfigPath }, (output, type) => {
+      if (!typed && output.includes('dead container> ')) {
+        typed = true;
+        type('\x03');
+      }
+    });
+    assert.equal(result.code, 2, result.output);
+    assert.match(result.output, /error: nothing chosen: name a POD, or run again and pick a container/);
+    assert.equal(fake.requests.filter((request) => request.method === 'POST').length, before);
+  });
+});
