@@ -14,6 +14,7 @@ import type { JsonObject, JsonPatchOperation, JsonValue } from './types.js';
 
 /** Escapes one reference token of a JSON pointer (RFC 6901): `~` → `~0`, `/` → `~1`. */
 export function escapePointerToken(token: string): string {
+  if (!token.includes('~') && !token.includes('/')) return token;
   return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
@@ -38,9 +39,11 @@ function diffObject(before: JsonObject, after: JsonObject, path: string, out: Js
   for (const key of Object.keys(before)) {
     if (!Object.hasOwn(after, key)) out.push({ op: 'remove', path: `${path}/${escapePointerToken(key)}` });
   }
-  for (const [key, value] of Object.entries(after)) {
-    const child = `${path}/${escapePointerToken(key)}`;
+  for (const key of Object.keys(after)) {
+    const value = after[key] as JsonValue;
     const old = Object.hasOwn(before, key) ? before[key] : undefined;
+    if (old === value) continue; // the mutation shares untouched subtrees: nothing below can differ
+    const child = `${path}/${escapePointerToken(key)}`;
     if (old === undefined) out.push({ op: 'add', path: child, value });
     else diffValue(old, value, child, out);
   }
