@@ -61,10 +61,10 @@ async function run(
   // (bench/webhook-load.bench.ts). Every exit below flushes first.
   const destination = pino.destination({ dest: 1, sync: false });
   const logger = pino({ level: config.logLevel }, destination);
-  const exit = (code: number): never => {
+  function exit(code: number): never {
     destination.flushSync();
     process.exit(code);
-  };
+  }
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception; exiting');
     exit(1);
