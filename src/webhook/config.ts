@@ -2,9 +2,16 @@
  * The webhook's configuration: flags and `DEBUGDEAD_*` environment variables, flags winning.
  * A pure function of (argv, env); only `main.ts` reads the real ones and passes them in.
  */
-import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { DEFAULT_MUTATION_CONFIG, type MutationConfig, parseDuration, formatDuration } from '../mutation/index.js';
+import {
+  DEFAULT_MUTATION_CONFIG,
+  type MutationConfig,
+  parseDuration,
+  formatDuration,
+  isImageReference,
+  isValidMountPath,
+  MAX_DEADLINE_SECONDS,
+} from '../mutation/index.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -230,7 +237,7 @@ function parseBodyLimit(raw: RawValue): number {
 
 function parseDurationOption(raw: RawValue, example: string): number {
   const seconds = parseDuration(raw.text);
-  if (seconds === undefined) {
+  if (seconds === undefined || seconds > MAX_DEADLINE_SECONDS) {
     throw new UsageError(
       `${raw.source}: "${raw.text}" is not a duration; use a number with s, m, h or d, like ${example}`,
     );
@@ -239,26 +246,18 @@ function parseDurationOption(raw: RawValue, example: string): number {
 }
 
 function parseMountPath(raw: RawValue): string {
-  const text = raw.text.trim();
-  const segments = text.split('/');
-  if (
-    !path.posix.isAbsolute(text) ||
-    text === '/' ||
-    segments.includes('..') ||
-    segments.includes('.') ||
-    text.includes(':') ||
-    /\s/.test(text)
-  ) {
+  const text = raw.text.trim().replace(/\/$/, '');
+  if (!isValidMountPath(text)) {
     throw new UsageError(
-      `${raw.source}: "${raw.text}" is not a usable mount path; use an absolute path without "..", ":" or spaces, like ${DEFAULT_MUTATION_CONFIG.mountPath}`,
+      `${raw.source}: "${raw.text}" is not a usable mount path; use an absolute path of letters, digits, ".", "_", "-" and "/", like ${DEFAULT_MUTATION_CONFIG.mountPath}`,
     );
   }
-  return path.posix.normalize(text).replace(/\/$/, '');
+  return text;
 }
 
 function parseImage(raw: RawValue): string {
   const text = raw.text.trim();
-  if (/\s/.test(text) || text.length > 512) {
+  if (!isImageReference(text)) {
     throw new UsageError(
       `${raw.source}: "${raw.text}" is not an image reference; use one like ${DEFAULT_MUTATION_CONFIG.toolsImage}`,
     );

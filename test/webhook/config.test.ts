@@ -161,6 +161,24 @@ void describe('parseConfig', () => {
     ],
     ['an image with spaces', ['--tools-image', 'busy box'], {}, /^--tools-image: "busy box" is not an image reference/],
     [
+      'an image in capitals',
+      ['--tools-image', 'BusyBox:1'],
+      {},
+      /^--tools-image: "BusyBox:1" is not an image reference/,
+    ],
+    [
+      'a mount path the keep-alive cannot use',
+      ['--mount-path', '/tools/$(HOME)'],
+      {},
+      /^--mount-path: "\/tools\/\$\(HOME\)" is not a usable mount path/,
+    ],
+    [
+      'a TTL above activeDeadlineSeconds',
+      ['--default-ttl', '30000d'],
+      {},
+      /^--default-ttl: "30000d" is not a duration/,
+    ],
+    [
       'an unknown log level',
       ['--log-level', 'verbose'],
       {},
