@@ -1,7 +1,7 @@
 /** The restricted-profile check used on the shipped pods must itself catch every rule it claims. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { restrictedViolations, type PodSpecLike } from './pod-security.js';
+import { restrictedViolations, type PodSpecLike } from '../helpers/pod-security.js';
 
 interface Parts {
   spec: PodSpecLike;

@@ -11,7 +11,8 @@ import { describe, test } from 'node:test';
 import jsonpatch from 'fast-json-patch';
 import { DEFAULT_MUTATION_CONFIG, type JsonObject } from '../../src/mutation/index.js';
 import { reviewAdmission } from '../../src/webhook/admission.js';
-import { podProblems, restrictedViolations } from '../helpers/pod-check.js';
+import { podProblems } from '../helpers/pod-check.js';
+import { podRestrictedViolations } from '../helpers/pod-security.js';
 
 const dir = path.join(import.meta.dirname, 'reviews');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -54,8 +55,8 @@ describe('golden AdmissionReviews captured from kube-apiserver', () => {
       assert.equal(jsonpatch.validate(patch, structuredClone(original)), undefined);
       const mutated = jsonpatch.applyPatch(structuredClone(original), patch, true, false).newDocument;
       assert.deepEqual(podProblems(mutated), []);
-      const before = restrictedViolations(original);
-      assert.deepEqual(restrictedViolations(mutated).filter((violation) => !before.includes(violation)), []);
+      const before = podRestrictedViolations(original);
+      assert.deepEqual(podRestrictedViolations(mutated).filter((violation) => !before.includes(violation)), []);
     });
   }
 });

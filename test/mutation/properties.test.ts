@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { DEFAULT_MUTATION_CONFIG, mutatePod, type JsonObject, type Pod } from '../../src/mutation/index.js';
 import { podArbitrary } from '../helpers/pod-arbitrary.js';
-import { podProblems, privileges, restrictedViolations } from '../helpers/pod-check.js';
+import { podProblems, privileges } from '../helpers/pod-check.js';
+import { podRestrictedViolations } from '../helpers/pod-security.js';
 import { assertPatchYieldsPod } from '../helpers/pods.js';
 
 const RUNS = { numRuns: 300 };
@@ -38,7 +39,7 @@ test('every annotated pod is mutated or denied, and a mutation yields a pod the 
       assert.deepEqual(podProblems(result.pod), []);
       assert.deepEqual(subset(privileges(result.pod), privileges(pod)), [], 'no privilege or host access introduced');
       assert.deepEqual(
-        subset(restrictedViolations(result.pod), restrictedViolations(pod)),
+        subset(podRestrictedViolations(result.pod), podRestrictedViolations(pod)),
         [],
         'Pod Security level not lowered',
       );

@@ -154,3 +154,9 @@ export function restrictedViolations(spec: PodSpecLike, annotations: Record<stri
   }
   return violations;
 }
+
+/** restrictedViolations of a whole pod object (its spec and annotations). */
+export function podRestrictedViolations(pod: unknown): string[] {
+  const object = pod as { spec?: PodSpecLike; metadata?: { annotations?: Record<string, string> } };
+  return restrictedViolations(object.spec ?? {}, object.metadata?.annotations ?? {});
+}
