@@ -8,11 +8,12 @@ import { once } from 'node:events';
 import https from 'node:https';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { JsonObject } from '../../src/mutation/index.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const WEBHOOK_MAIN = path.join(REPO_ROOT, 'dist', 'webhook', 'main.js');
 
-export type LogRecord = Record<string, unknown>;
+export type LogRecord = JsonObject;
 
 export interface WebhookProcess {
   readonly child: ChildProcessWithoutNullStreams;

@@ -4,24 +4,23 @@
  * usage errors, and a graceful SIGTERM that finishes the review in flight and exits 0.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startWebhookProcess, WEBHOOK_MAIN, type WebhookProcess } from '../helpers/webhook-process.js';
 import { EXAMPLE_REVIEW_TEXT, ROOT, eventually, field, type JsonMap } from './helpers.js';
 
-const MAIN = path.join(ROOT, 'dist', 'webhook', 'main.js');
 const UID = '705ab4f5-6393-11e8-b7cc-42010a800002';
 let certsDir: string;
 const children: ChildProcessWithoutNullStreams[] = [];
 
 before(async () => {
-  assert.ok(existsSync(MAIN), `${MAIN} is missing: run npm run build first`);
+  assert.ok(existsSync(WEBHOOK_MAIN), `${WEBHOOK_MAIN} is missing: run npm run build first`);
   certsDir = await mkdtemp(path.join(tmpdir(), 'debugdead-certs-'));
 });
 
@@ -30,42 +29,13 @@ after(async () => {
   await rm(certsDir, { recursive: true, force: true });
 });
 
-interface Webhook {
-  child: ChildProcessWithoutNullStreams;
-  port: number;
-  records: JsonMap[];
-  stderr: () => string;
-  exited: Promise<[number | null, NodeJS.Signals | null]>;
-}
+type Webhook = WebhookProcess;
 
-/** Starts the built webhook and waits for its "listening" log line. */
+/** Starts the built webhook (test/helpers/webhook-process.ts) and remembers it for the cleanup. */
 async function startWebhook(args: string[]): Promise<Webhook> {
-  const child = spawn(process.execPath, [MAIN, '--host', '127.0.0.1', '--port', '0', ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '' },
-  });
-  children.push(child);
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  const records: JsonMap[] = [];
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    const lines = stdout.split('\n');
-    stdout = lines.pop() ?? '';
-    for (const line of lines) if (line !== '') records.push(JSON.parse(line) as JsonMap);
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  await eventually(
-    () => {
-      if (child.exitCode !== null) throw new Error(`webhook exited with ${child.exitCode}: ${stderr}`);
-      return records.some((record) => record.msg === 'listening');
-    },
-    30_000,
-    'the webhook to listen',
-  );
-  const port = Number(records.find((record) => record.msg === 'listening')?.port);
-  return { child, port, records, stderr: () => stderr, exited };
+  const webhook = await startWebhookProcess(args);
+  children.push(webhook.child);
+  return webhook;
 }
 
 function caPem(): string {
@@ -215,7 +185,7 @@ void describe('debugdead-webhook (built entry point)', { timeout: 120_000 }, () 
   });
 
   void it('exits 2 with the message and a pointer to --help on a bad flag', () => {
-    const run = spawnSync(process.execPath, [MAIN, '--port', 'https'], { encoding: 'utf8', env: {} });
+    const run = spawnSync(process.execPath, [WEBHOOK_MAIN, '--port', 'https'], { encoding: 'utf8', env: {} });
     assert.equal(run.status, 2);
     assert.equal(
       run.stderr,
@@ -224,13 +194,16 @@ void describe('debugdead-webhook (built entry point)', { timeout: 120_000 }, () 
   });
 
   void it('reads DEBUGDEAD_* variables (a bad one is reported by name)', () => {
-    const run = spawnSync(process.execPath, [MAIN], { encoding: 'utf8', env: { DEBUGDEAD_DEFAULT_TTL: 'soon' } });
+    const run = spawnSync(process.execPath, [WEBHOOK_MAIN], {
+      encoding: 'utf8',
+      env: { DEBUGDEAD_DEFAULT_TTL: 'soon' },
+    });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /^debugdead-webhook: DEBUGDEAD_DEFAULT_TTL: "soon" is not a duration/);
   });
 
   void it('prints the help and exits 0 on --help', () => {
-    const run = spawnSync(process.execPath, [MAIN, '--help'], { encoding: 'utf8', env: {} });
+    const run = spawnSync(process.execPath, [WEBHOOK_MAIN, '--help'], { encoding: 'utf8', env: {} });
     assert.equal(run.status, 0);
     assert.match(run.stdout, /^debugdead-webhook: the debugdead mutating admission webhook/);
   });
@@ -238,7 +211,7 @@ void describe('debugdead-webhook (built entry point)', { timeout: 120_000 }, () 
   void it('exits 1 with a log line naming the flag when the certificate cannot be read', () => {
     const run = spawnSync(
       process.execPath,
-      [MAIN, '--port', '0', '--tls-cert', '/nonexistent/tls.crt', '--tls-key', '/nonexistent/tls.key'],
+      [WEBHOOK_MAIN, '--port', '0', '--tls-cert', '/nonexistent/tls.crt', '--tls-key', '/nonexistent/tls.key'],
       {
         encoding: 'utf8',
         env: {},
