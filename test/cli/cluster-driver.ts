@@ -1,6 +1,6 @@
 /**
  * What a flow scenario needs from a cluster, so the same scenarios run against the fake API server
- * (fake-apiserver.ts) and, later, against the real kube-apiserver harness (test/apiserver/): a kubeconfig,
+ * (fake-apiserver.ts) and against the real kube-apiserver harness (test/integration/real-cluster-driver.ts): a kubeconfig,
  * namespaces, source pods with a status, a stand-in for the kubelet, and — only the fake can — the exact
  * requests the CLI made.
  */
@@ -11,6 +11,16 @@ export interface ClusterDriver {
   readonly name: string;
   /** A kubeconfig whose current context reaches the cluster. */
   readonly kubeconfigPath: string;
+  /** The name of that current context (error messages name it). */
+  readonly contextName: string;
+  /**
+   * True when a created pod shows the next kubelet step at each GET (the fake): the CLI then sees every step
+   * exactly once and its progress lines are exact. False when a stand-in kubelet writes the steps on its own
+   * clock (a real API server): the CLI may see the pod before the first step and may miss a step.
+   */
+  readonly kubeletStepPerGet: boolean;
+  /** Pause between two looks of in-process CLI runs when a scenario does not choose one (harness default: 1 ms). */
+  readonly pollIntervalMs?: number;
   /** True when pods created with debug.dead/enable in a namespace labelled debug.dead/enable=true are rewritten. */
   readonly webhook: boolean;
   createNamespace(name: string, labels?: Record<string, string>): Promise<void>;
@@ -30,7 +40,9 @@ export interface ClusterDriver {
 
 export class FakeClusterDriver implements ClusterDriver {
   readonly name = 'fake API server';
+  readonly contextName = 'fake';
   readonly webhook = true;
+  readonly kubeletStepPerGet = true;
 
   private constructor(readonly fake: FakeApiServer) {}
 

@@ -2,7 +2,8 @@
  * The CLI's flows as scenario functions over a ClusterDriver: each sets up its own namespace, runs the CLI
  * in-process against driver.kubeconfigPath, and asserts the output, the cluster's state afterwards (no copy
  * left behind by a failed run) and, when the driver records them, the exact requests. flows.test.ts runs them
- * against the fake API server; the real kube-apiserver harness can run the same functions with its own driver.
+ * against the fake API server, test/integration/cli-flows.test.ts against the real kube-apiserver harness.
+ * What a driver cannot do the same way is a property of the driver (ClusterDriver), never a copy of a scenario.
  */
 import assert from 'node:assert/strict';
 import { load } from 'js-yaml';
@@ -50,6 +51,7 @@ function uidOf(pod: Pod | undefined): string {
   return String((pod?.metadata as JsonObject | undefined)?.uid ?? '');
 }
 
+/** Creates the namespace and the source pod; returns the source as the cluster stores it (what the CLI copies). */
 async function setUp(
   driver: ClusterDriver,
   namespace: string,
@@ -58,9 +60,11 @@ async function setUp(
 ): Promise<Pod> {
   await driver.createNamespace(namespace, webhook ? { 'debug.dead/enable': 'true' } : {});
   await driver.createPod(source);
+  const stored = await driver.getPod(namespace, String((source.metadata as JsonObject).name));
+  assert.ok(stored, 'the source pod exists');
   driver.setKubelet((pod) => [pendingStep(pod), runningStep(pod)]);
   driver.clearRequests();
-  return source;
+  return structuredClone(stored);
 }
 
 async function assertNoCopies(driver: ClusterDriver, namespace: string): Promise<void> {
@@ -72,7 +76,44 @@ function cli(
   argv: string[],
   extra: Parameters<typeof runCliInProcess>[1] = {},
 ): ReturnType<typeof runCliInProcess> {
-  return runCliInProcess(argv, { kubeconfig: driver.kubeconfigPath, ...extra });
+  return runCliInProcess(argv, {
+    kubeconfig: driver.kubeconfigPath,
+    ...(driver.pollIntervalMs === undefined ? {} : { pollIntervalMs: driver.pollIntervalMs }),
+    ...extra,
+  });
+}
+
+const PROGRESS = `waiting for ${COPY}: `;
+
+/**
+ * The stderr of a run that waited for the copy. With a kubelet that moves one step per GET
+ * (driver.kubeletStepPerGet) it is compared exactly. With a stand-in kubelet on its own clock, the CLI may first
+ * see the copy as created, before any status was written (`created`: the progress line of that pod, such as
+ * "Pending, app: not started"), and may miss a step overwritten between two looks; then every line other than
+ * the progress lines is still compared exactly and in order, at least one progress line was printed, and the
+ * progress lines are, in order, a subsequence of [created, ...the expected progress lines].
+ */
+function assertWaitStderr(driver: ClusterDriver, actual: string, expected: string, created: string): void {
+  if (driver.kubeletStepPerGet) {
+    assert.equal(actual, expected);
+    return;
+  }
+  const progress = (text: string): string[] => text.split('\n').filter((line) => line.startsWith(PROGRESS));
+  const other = (text: string): string =>
+    text
+      .split('\n')
+      .filter((line) => !line.startsWith(PROGRESS))
+      .join('\n');
+  assert.equal(other(actual), other(expected), `stderr without the progress lines; stderr:\n${actual}`);
+  const allowed = [`${PROGRESS}${created}`, ...progress(expected)];
+  const seen = progress(actual);
+  assert.ok(seen.length > 0, `the wait showed its progress; stderr:\n${actual}`);
+  let next = 0;
+  for (const line of seen) {
+    const index = allowed.indexOf(line, next);
+    assert.ok(index >= 0, `progress line ${JSON.stringify(line)} is one of, in order, ${JSON.stringify(allowed)}`);
+    next = index + 1;
+  }
 }
 
 export function expectedReport(namespace: string): string {
@@ -103,10 +144,12 @@ export async function scenarioCreateWaitPrint(driver: ClusterDriver): Promise<vo
   const result = await cli(driver, [SOURCE, '-n', namespace]);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, expectedReport(namespace));
-  assert.equal(
+  assertWaitStderr(
+    driver,
     result.stderr,
     'Warning: volume data (PVC web-data) is now an emptyDir: the copy sees an empty /data\n' +
       `waiting for ${COPY}: Pending, debug-dead-tools: PodInitializing, app: ContainerCreating\n`,
+    'Pending, app: not started',
   );
   const stored = await driver.getPod(namespace, COPY);
   assert.ok(stored, 'the copy exists');
@@ -247,13 +290,25 @@ export async function scenarioDryRunServer(driver: ClusterDriver): Promise<void>
 export async function scenarioListAndClean(driver: ClusterDriver): Promise<void> {
   const namespace = 'flow-list';
   const source = await setUp(driver, namespace, true);
+  // Copies no kubelet starts: they stay as created (Pending, no start time), whatever the driver.
+  driver.setKubelet(() => []);
+  const createdAt: number[] = [];
   for (const suffix of ['aaaa1', 'bbbb2']) {
     const created = await cli(driver, [SOURCE, '-n', namespace, '--no-wait'], { suffix });
     assert.equal(created.code, 0, created.stderr);
+    const copy = await driver.getPod(namespace, `debug-${SOURCE}-${suffix}`);
+    createdAt.push(Date.parse(String((copy?.metadata as JsonObject | undefined)?.creationTimestamp)));
   }
+  // The list's clock: 30 minutes after the first copy was created. The fake stamps every object
+  // 2025-03-01T10:00:00Z (so: 10:30:00, both copies 30m old); a real API server stamps the real time, and the
+  // second copy may be a second younger.
+  const now = (createdAt[0] ?? Number.NaN) + 30 * 60_000;
   assert.equal(
-    (await cli(driver, ['list', '-n', namespace], { now: '2025-03-01T10:30:00Z' })).stdout,
-    listOutput(namespace),
+    (await cli(driver, ['list', '-n', namespace], { now: new Date(now).toISOString() })).stdout,
+    listOutput(
+      namespace,
+      createdAt.map((created) => (now - created) / 1000),
+    ),
   );
 
   driver.clearRequests();
@@ -293,13 +348,43 @@ export async function scenarioListAndClean(driver: ClusterDriver): Promise<void>
   assert.equal(empty.stderr, `No debug copies found in namespace "${namespace}".\n`);
 }
 
-function listOutput(namespace: string): string {
-  return [
-    'NAME                               SOURCE                           CONTAINER   PHASE     AGE   EXPIRES',
-    `debug-${SOURCE}-aaaa1   ${namespace}/${SOURCE}   app         Pending   30m   in 1h30m`,
-    `debug-${SOURCE}-bbbb2   ${namespace}/${SOURCE}   app         Pending   30m   in 1h30m`,
-    '',
-  ].join('\n');
+/** kubectl-style age: the two most significant non-zero units of d, h, m, s. */
+function age(seconds: number): string {
+  let rest = Math.floor(seconds);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    if (rest >= size) parts.push(`${Math.floor(rest / size)}${unit}`);
+    rest %= size;
+  }
+  return parts.length === 0 ? '0s' : parts.slice(0, 2).join('');
+}
+
+/** The list of the copies aaaa1 and bbbb2 (ttl 2h from the source), given their ages in seconds. With both
+ * 30 minutes old (the fake):
+ * NAME                               SOURCE                           CONTAINER   PHASE     AGE   EXPIRES
+ * debug-web-7d4b9c8f6d-x2k9p-aaaa1   flow-list/web-7d4b9c8f6d-x2k9p   app         Pending   30m   in 1h30m
+ * debug-web-7d4b9c8f6d-x2k9p-bbbb2   flow-list/web-7d4b9c8f6d-x2k9p   app         Pending   30m   in 1h30m */
+function listOutput(namespace: string, ages: number[]): string {
+  const rows = [
+    ['NAME', 'SOURCE', 'CONTAINER', 'PHASE', 'AGE', 'EXPIRES'],
+    ...['aaaa1', 'bbbb2'].map((suffix, index) => [
+      `debug-${SOURCE}-${suffix}`,
+      `${namespace}/${SOURCE}`,
+      'app',
+      'Pending',
+      age(ages[index] ?? Number.NaN),
+      `in ${age(2 * 3600 - (ages[index] ?? Number.NaN))}`,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: string[]): string =>
+    row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]! + 3))).join('');
+  return `${rows.map(line).join('\n')}\n`;
 }
 
 /** A pod that does not exist: the message names the namespace searched. */
@@ -310,7 +395,7 @@ export async function scenarioNotFound(driver: ClusterDriver): Promise<void> {
   assert.equal(result.code, 1);
   assert.equal(
     result.stderr,
-    `error: pod "no-such-pod" not found in namespace "${namespace}" (context "fake"). List the pods with kubectl get pods -n ${namespace}, ` +
+    `error: pod "no-such-pod" not found in namespace "${namespace}" (context "${driver.contextName}"). List the pods with kubectl get pods -n ${namespace}, ` +
       'use -n for another namespace, or run kubectl debugdead -A with no POD to pick a dead container anywhere\n',
   );
   await assertNoCopies(driver, namespace);
@@ -366,7 +451,8 @@ export async function scenarioTimeout(driver: ClusterDriver): Promise<void> {
   ]);
   const result = await cli(driver, [SOURCE, '-n', namespace, '--timeout', '1s'], { pollIntervalMs: 100 });
   assert.equal(result.code, 1);
-  assert.equal(
+  assertWaitStderr(
+    driver,
     result.stderr,
     'Warning: volume data (PVC web-data) is now an emptyDir: the copy sees an empty /data\n' +
       `waiting for ${COPY}: Pending, not scheduled (Unschedulable), app: not started\n` +
@@ -374,6 +460,7 @@ export async function scenarioTimeout(driver: ClusterDriver): Promise<void> {
       "    → the copy asks for the source pod's resources and placement: free capacity, or try --same-node\n" +
       `error: the copy ${namespace}/${COPY} was not running after 1s (Pending, not scheduled (Unschedulable), app: not started); it was deleted. ` +
       'The events above say why; wait longer with --timeout, or keep the copy to inspect it with --no-wait\n',
+    'Pending, app: not started',
   );
   await assertNoCopies(driver, namespace);
   const requests = driver.requests();
@@ -414,13 +501,15 @@ export async function scenarioToolsImagePull(driver: ClusterDriver): Promise<voi
   assert.equal(result.code, 1);
   const involved = (pullFailure.involvedObject as JsonObject).fieldPath;
   assert.equal(typeof involved, 'string');
-  assert.equal(
+  assertWaitStderr(
+    driver,
     result.stderr,
     'Warning: volume data (PVC web-data) is now an emptyDir: the copy sees an empty /data\n' +
       `waiting for ${COPY}: Pending, debug-dead-tools: ErrImagePull, app: ContainerCreating\n` +
       `  Warning Failed: ${String(pullFailure.message)}\n` +
       '    → the tools image busybox:1.37.0-musl cannot be pulled here: pass --image with a static busybox the cluster can pull (a copy in your registry)\n' +
       `error: the copy ${namespace}/${COPY} stopped before it ran: phase Failed: DeadlineExceeded: Pod was active on the node longer than the specified deadline; it was deleted\n`,
+    'Pending, app: not started',
   );
   await assertNoCopies(driver, namespace);
 }
@@ -435,13 +524,15 @@ export async function scenarioInterrupt(driver: ClusterDriver): Promise<void> {
   assert.equal(run.interrupt(), true, 'the wait listens for Ctrl-C');
   const result = await run.done;
   assert.equal(result.code, 1);
-  assert.equal(
+  assertWaitStderr(
+    driver,
     result.stderr,
     'Warning: volume data (PVC web-data) is now an emptyDir: the copy sees an empty /data\n' +
       `waiting for ${COPY}: Pending, debug-dead-tools: PodInitializing, app: ContainerCreating\n` +
       `error: stopped waiting for ${namespace}/${COPY}; the copy is left as it is.\n` +
       `  Watch it:  kubectl get pod -n ${namespace} ${COPY} -w\n` +
       `  Delete it: kubectl debugdead clean -n ${namespace} ${COPY}\n`,
+    'Pending, app: not started',
   );
   assert.ok(await driver.getPod(namespace, COPY), 'the copy is left in place');
   const requests = driver.requests();
@@ -519,11 +610,13 @@ Clean up:
   kubectl debugdead clean -n ${namespace} ${COPY}
 `,
   );
-  assert.equal(
+  assertWaitStderr(
+    driver,
     result.stderr,
     'Warning: volume data (PVC web-data) is now an emptyDir: the copy sees an empty /data\n' +
       'Warning: init container migrate is kept alive: the containers after it will not start\n' +
       `waiting for ${COPY}: Pending, debug-dead-tools: PodInitializing, migrate: PodInitializing\n`,
+    'Pending, migrate: not started',
   );
 }
 
