@@ -1,9 +1,14 @@
 /**
- * The express app of the webhook, built without listening (server.ts listens; tests use supertest).
- * Routes: POST /mutate, GET /healthz, GET /readyz, GET /metrics. The one error middleware at the end maps
- * typed errors to HTTP statuses.
+ * The webhook's request handler, built without listening (server.ts listens; tests use supertest).
+ *
+ * `POST /mutate` runs on a lean path in front of express: read the body, review, write the answer. Express
+ * serves everything else (GET /healthz, /readyz, /metrics, 405 for other methods on /mutate, 404). The
+ * admission path is per pod create, so its cost matters (bench/webhook-load.bench.ts); the other routes are
+ * scraped and probed a few times a minute. Both paths turn errors into HTTP answers through `sendError`,
+ * the one place that maps typed errors to statuses.
  */
-import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { UsageError } from '../errors.js';
 import type { MutationConfig } from '../mutation/index.js';
@@ -25,30 +30,61 @@ export interface AppDeps {
   now?: () => number;
 }
 
-const STARTED = Symbol('debugdead.started');
-interface Timed {
-  [STARTED]?: number;
+/** A node:http(s) request listener. */
+export type WebhookApp = (req: IncomingMessage, res: ServerResponse) => void;
+
+function sendPlain(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  const body = `${message}\n`;
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
 }
 
-function sendPlain(res: Response, status: number, message: string): void {
-  res.status(status).type('text/plain; charset=utf-8').send(`${message}\n`);
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
-export function createApp(deps: AppDeps): Express {
+function isReviewRequest(req: IncomingMessage): boolean {
+  if (req.method !== 'POST') return false;
+  const url = req.url ?? '';
+  return url === '/mutate' || url.startsWith('/mutate?');
+}
+
+export function createApp(deps: AppDeps): WebhookApp {
   const { logger, metrics, mutation } = deps;
   const now = deps.now ?? (() => performance.now());
   const isReady = deps.isReady ?? (() => true);
   const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
+  /**
+   * The one place errors become HTTP answers: a UsageError carries its status (400, 413, 415), anything
+   * else is a 500 whose details stay in the log. A failed review is counted and logged as outcome error.
+   */
+  const sendError = (res: ServerResponse, error: unknown, review?: { started: number }): void => {
+    const usage = error instanceof UsageError ? error : undefined;
+    const status = usage?.status ?? 500;
+    if (review !== undefined) {
+      const ms = now() - review.started;
+      metrics.reviews.inc({ outcome: 'error' });
+      metrics.duration.observe({ outcome: 'error' }, ms);
+      const line = { outcome: 'error', status, ms: round(ms) };
+      if (usage === undefined) logger.error({ ...line, err: error }, 'admission review failed');
+      else logger.warn({ ...line, reason: usage.message }, 'admission review rejected');
+    } else if (usage === undefined) {
+      logger.error({ err: error }, 'request failed');
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendPlain(res, status, usage?.message ?? 'internal error; see the webhook log');
+  };
 
-  // The admission path is lean on purpose (see bench/webhook-load.bench.ts): no body-parser, and the
-  // response is written with writeHead/end rather than res.send.
-  app.post('/mutate', async (req: Request, res: Response) => {
+  const review = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = now();
-    (req as Timed)[STARTED] = started;
     metrics.inFlight.inc();
     try {
       checkJsonContentType(req);
@@ -62,14 +98,19 @@ export function createApp(deps: AppDeps): Express {
       else logger.info(answer.detail === undefined ? line : { ...line, detail: answer.detail }, 'admission review');
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
       res.end(json);
+    } catch (error) {
+      sendError(res, error, { started });
     } finally {
       metrics.inFlight.dec();
     }
-  });
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
 
   app.all('/mutate', (_req, res) => {
-    res.set('Allow', 'POST');
-    sendPlain(res, 405, 'use POST /mutate with an AdmissionReview');
+    sendPlain(res, 405, 'use POST /mutate with an AdmissionReview', { Allow: 'POST' });
   });
 
   app.get('/healthz', (_req, res) => {
@@ -94,29 +135,13 @@ export function createApp(deps: AppDeps): Express {
     );
   });
 
-  const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
-    if (res.headersSent) {
-      next(error);
-      return;
-    }
-    const usage = error instanceof UsageError ? error : undefined;
-    const status = usage?.status ?? 500;
-    if (req.path === '/mutate') {
-      const ms = now() - ((req as Timed)[STARTED] ?? now());
-      metrics.reviews.inc({ outcome: 'error' });
-      metrics.duration.observe({ outcome: 'error' }, ms);
-      const line = { outcome: 'error', status, ms: round(ms) };
-      if (usage === undefined) logger.error({ ...line, err: error }, 'admission review failed');
-      else logger.warn({ ...line, reason: usage.message }, 'admission review rejected');
-    } else if (usage === undefined) {
-      logger.error({ err: error, path: req.path }, 'request failed');
-    }
-    sendPlain(res, status, usage?.message ?? 'internal error; see the webhook log');
+  const errorHandler: ErrorRequestHandler = (error: unknown, _req, res) => {
+    sendError(res, error);
   };
   app.use(errorHandler);
-  return app;
-}
 
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
+  return (req, res) => {
+    if (isReviewRequest(req)) void review(req, res);
+    else app(req, res);
+  };
 }
