@@ -61,8 +61,14 @@ async function run(
   // (bench/webhook-load.bench.ts). Every exit below flushes first.
   const destination = pino.destination({ dest: 1, sync: false });
   const logger = pino({ level: config.logLevel }, destination);
+  // A closed stdout (EPIPE) must not keep the process from exiting or turn a shutdown into a crash.
+  destination.on('error', () => undefined);
   function exit(code: number): never {
-    destination.flushSync();
+    try {
+      destination.flushSync();
+    } catch {
+      // nothing more can be logged
+    }
     process.exit(code);
   }
   process.on('uncaughtException', (error) => {

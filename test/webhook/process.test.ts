@@ -184,6 +184,16 @@ void describe('debugdead-webhook (built entry point)', { timeout: 120_000 }, () 
     assert.equal(webhook.records.find((record) => record.msg === 'stopped')?.forced, true);
   });
 
+  void it('with its stdout closed (EPIPE), still answers reviews and exits 0 on SIGTERM', async () => {
+    const webhook = await startWebhook(['--certs-dir', certsDir]);
+    webhook.child.stdout.destroy();
+    const review = slowReview(webhook.port);
+    review.finish();
+    assert.equal((await review.response).status, 200);
+    webhook.child.kill('SIGTERM');
+    assert.equal(await waitExit(webhook), 0);
+  });
+
   void it('exits 2 with the message and a pointer to --help on a bad flag', () => {
     const run = spawnSync(process.execPath, [WEBHOOK_MAIN, '--port', 'https'], { encoding: 'utf8', env: {} });
     assert.equal(run.status, 2);
