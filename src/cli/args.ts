@@ -120,6 +120,19 @@ export function booleanFlag(values: FlagValues, name: string): boolean | undefin
   return typeof value === 'boolean' ? value : undefined;
 }
 
+/** --kubeconfig, --context and -n/--namespace, as kubeconfig resolution takes them. */
+export function clusterFlags(values: FlagValues): {
+  kubeconfig: string | undefined;
+  context: string | undefined;
+  namespace: string | undefined;
+} {
+  return {
+    kubeconfig: stringFlag(values, 'kubeconfig'),
+    context: stringFlag(values, 'context'),
+    namespace: stringFlag(values, 'namespace'),
+  };
+}
+
 /** -o/--output: yaml or json. */
 export function outputFormat(values: FlagValues, command: string): 'yaml' | 'json' | undefined {
   const value = stringFlag(values, 'output');

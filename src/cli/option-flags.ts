@@ -4,7 +4,16 @@
  * the debug.dead/* annotations the mutation reads (SPEC §2). Pure.
  */
 import { UsageError } from '../errors.js';
-import { ANNOTATIONS, VOLUME_POLICIES, parseDuration, type Pod } from '../mutation/index.js';
+import {
+  ANNOTATIONS,
+  DEFAULT_TOOLS_IMAGE,
+  MAX_DEADLINE_SECONDS,
+  VOLUME_POLICIES,
+  isImageReference,
+  parseDuration,
+  type Pod,
+} from '../mutation/index.js';
+import { booleanFlag, stringFlag, type FlagValues } from './args.js';
 import { objectsAt, stringAt } from './json.js';
 
 export interface OptionFlags {
@@ -22,9 +31,23 @@ export interface OptionFlags {
 
 const VOLUME_CHOICES = Object.values(VOLUME_POLICIES);
 
+/** The option flags as parsed, checked (validateOptionFlags). */
+export function optionFlagsFrom(values: FlagValues): OptionFlags {
+  const flags: OptionFlags = {
+    container: stringFlag(values, 'container'),
+    ttl: stringFlag(values, 'ttl'),
+    image: stringFlag(values, 'image'),
+    volumes: stringFlag(values, 'volumes'),
+    keepProbes: booleanFlag(values, 'keep-probes'),
+  };
+  validateOptionFlags(flags);
+  return flags;
+}
+
 /** Checks the flag values that do not depend on a pod. Throws UsageError naming the flag. */
 export function validateOptionFlags(flags: OptionFlags): void {
-  if (flags.ttl !== undefined && parseDuration(flags.ttl) === undefined) {
+  const ttl = flags.ttl === undefined ? undefined : parseDuration(flags.ttl);
+  if (flags.ttl !== undefined && (ttl === undefined || ttl > MAX_DEADLINE_SECONDS)) {
     throw new UsageError(
       `invalid value "${flags.ttl}" for --ttl: use a positive duration such as 30m, 8h, 1h30m or 2d`,
     );
@@ -35,8 +58,10 @@ export function validateOptionFlags(flags: OptionFlags): void {
         '(empty replaces PVCs by empty directories, readonly mounts them read-only)',
     );
   }
-  if (flags.image?.trim() === '') {
-    throw new UsageError('invalid value "" for --image: give an image reference holding a static /bin/busybox');
+  if (flags.image !== undefined && !isImageReference(flags.image.trim())) {
+    throw new UsageError(
+      `invalid value "${flags.image}" for --image: give an image reference holding a static /bin/busybox, like ${DEFAULT_TOOLS_IMAGE}`,
+    );
   }
   if (flags.container !== undefined) containerNames(flags.container);
 }

@@ -208,6 +208,17 @@ describe('kubectl debugdead mutate', () => {
         message: () => 'invalid value "forever" for --ttl: use a positive duration such as 30m, 8h, 1h30m or 2d',
       },
       {
+        name: 'a --ttl longer than activeDeadlineSeconds allows',
+        argv: ['-f', HEAPSTER, '--ttl', '30000d'],
+        message: () => 'invalid value "30000d" for --ttl: use a positive duration such as 30m, 8h, 1h30m or 2d',
+      },
+      {
+        name: 'an --image that is no image reference',
+        argv: ['-f', HEAPSTER, '--image', 'Busy Box'],
+        message: () =>
+          'invalid value "Busy Box" for --image: give an image reference holding a static /bin/busybox, like busybox:1.37.0-musl',
+      },
+      {
         name: 'a bad -o',
         argv: ['-f', HEAPSTER, '-o', 'wide'],
         message: () =>

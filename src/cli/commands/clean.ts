@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../../errors.js';
 import { LABELS, type Pod } from '../../mutation/index.js';
-import { CLUSTER_FLAGS, HELP_FLAG, booleanFlag, parseFlags, stringFlag } from '../args.js';
+import { CLUSTER_FLAGS, HELP_FLAG, booleanFlag, clusterFlags, parseFlags } from '../args.js';
 import { RefusedError } from '../cli-errors.js';
 import type { CliContext } from '../context.js';
 import { EXIT_OK } from '../exit-code.js';
@@ -29,14 +29,10 @@ export async function runClean(args: string[], context: CliContext): Promise<num
   }
   if (allNamespaces && !all)
     throw new UsageError('-A/--all-namespaces goes with --all: name pods with -n NAMESPACE instead');
-  const client = await KubeClient.connect(
-    {
-      kubeconfig: stringFlag(values, 'kubeconfig'),
-      context: stringFlag(values, 'context'),
-      namespace: stringFlag(values, 'namespace'),
-    },
-    { kubeconfigEnv: context.kubeconfigEnv, homeDir: context.homeDir },
-  );
+  const client = await KubeClient.connect(clusterFlags(values), {
+    kubeconfigEnv: context.kubeconfigEnv,
+    homeDir: context.homeDir,
+  });
   try {
     const targets: Pod[] = [];
     const failures: string[] = [];

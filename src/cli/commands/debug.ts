@@ -10,6 +10,7 @@ import {
   HELP_FLAG,
   OPTION_FLAGS,
   booleanFlag,
+  clusterFlags,
   outputFormat,
   parseFlags,
   stringFlag,
@@ -22,7 +23,7 @@ import { openShell } from '../exec.js';
 import { EXIT_OK } from '../exit-code.js';
 import { stringAt, stringMapAt } from '../json.js';
 import { KubeClient } from '../kube-client.js';
-import { validateContainerFlag, validateOptionFlags, type OptionFlags } from '../option-flags.js';
+import { validateContainerFlag, optionFlagsFrom, type OptionFlags } from '../option-flags.js';
 import { formatObject, type OutputFormat } from '../output.js';
 import { pickDeadContainer } from '../picker.js';
 import { copyPod, isDebugCopy } from '../pod-copy.js';
@@ -117,14 +118,7 @@ export function parseDebugOptions(args: readonly string[]): DebugOptions {
       '-A/--all-namespaces is for choosing among dead containers when no POD is given: with a POD, use -n NAMESPACE',
     );
   }
-  const flags: OptionFlags = {
-    container: stringFlag(values, 'container'),
-    ttl: stringFlag(values, 'ttl'),
-    image: stringFlag(values, 'image'),
-    volumes: stringFlag(values, 'volumes'),
-    keepProbes: booleanFlag(values, 'keep-probes'),
-  };
-  validateOptionFlags(flags);
+  const flags = optionFlagsFrom(values);
   return {
     pod,
     allNamespaces,
@@ -139,11 +133,7 @@ export function parseDebugOptions(args: readonly string[]): DebugOptions {
     rm,
     noWait,
     timeoutMs: timeoutSeconds * 1000,
-    cluster: {
-      kubeconfig: stringFlag(values, 'kubeconfig'),
-      context: stringFlag(values, 'context'),
-      namespace: stringFlag(values, 'namespace'),
-    },
+    cluster: clusterFlags(values),
   };
 }
 

@@ -1,7 +1,7 @@
 /** `kubectl debugdead list [-n NS | -A]`: the debug copies, with source, kept-alive container, age, expiry, phase. */
 import { UsageError } from '../../errors.js';
 import { LABELS, formatDuration, type Pod } from '../../mutation/index.js';
-import { CLUSTER_FLAGS, HELP_FLAG, booleanFlag, parseFlags, stringFlag } from '../args.js';
+import { CLUSTER_FLAGS, HELP_FLAG, booleanFlag, clusterFlags, parseFlags } from '../args.js';
 import type { CliContext } from '../context.js';
 import { copyState, expiry, isMutated, targetContainers } from '../copy-state.js';
 import { formatTable } from '../dead-containers.js';
@@ -70,14 +70,10 @@ export async function runList(args: string[], context: CliContext): Promise<numb
     );
   }
   const allNamespaces = booleanFlag(values, 'all-namespaces') === true;
-  const client = await KubeClient.connect(
-    {
-      kubeconfig: stringFlag(values, 'kubeconfig'),
-      context: stringFlag(values, 'context'),
-      namespace: stringFlag(values, 'namespace'),
-    },
-    { kubeconfigEnv: context.kubeconfigEnv, homeDir: context.homeDir },
-  );
+  const client = await KubeClient.connect(clusterFlags(values), {
+    kubeconfigEnv: context.kubeconfigEnv,
+    homeDir: context.homeDir,
+  });
   try {
     const namespace = allNamespaces ? undefined : client.namespace;
     const pods = await client.listPods(namespace, LABELS.copyOf);

@@ -4,12 +4,12 @@
  */
 import { DeniedError, UsageError } from '../../errors.js';
 import { mutatePod, type JsonObject, type Pod } from '../../mutation/index.js';
-import { HELP_FLAG, OPTION_FLAGS, booleanFlag, outputFormat, parseFlags, stringFlag } from '../args.js';
+import { HELP_FLAG, OPTION_FLAGS, outputFormat, parseFlags, stringFlag } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT_OK } from '../exit-code.js';
 import { isObject } from '../json.js';
 import { readPodManifest } from '../manifest.js';
-import { optionAnnotations, validateContainerFlag, validateOptionFlags, type OptionFlags } from '../option-flags.js';
+import { optionAnnotations, validateContainerFlag, optionFlagsFrom, type OptionFlags } from '../option-flags.js';
 import { formatObject } from '../output.js';
 
 const FLAGS = {
@@ -39,14 +39,7 @@ export async function runMutate(args: string[], context: CliContext): Promise<nu
     throw new UsageError('missing -f FILE: give the Pod manifest to rewrite (-f - reads stdin)');
   }
   const format = outputFormat(values, 'mutate') ?? 'yaml';
-  const flags: OptionFlags = {
-    container: stringFlag(values, 'container'),
-    ttl: stringFlag(values, 'ttl'),
-    image: stringFlag(values, 'image'),
-    volumes: stringFlag(values, 'volumes'),
-    keepProbes: booleanFlag(values, 'keep-probes'),
-  };
-  validateOptionFlags(flags);
+  const flags = optionFlagsFrom(values);
 
   const pod = await readPodManifest(filename, context.stdin);
   validateContainerFlag(pod, flags.container);
