@@ -174,6 +174,48 @@ describe('the webhook under a real kube-apiserver', { skip: unavailable }, () =>
     assert.match(String(refused.body.message), /violates PodSecurity "restricted/);
   });
 
+  test('a ResourceQuota that requires limits admits the mutated pod: the tools container brings its own', async () => {
+    await cluster.optIn('quota');
+    const quota = {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'limits-required' },
+      spec: { hard: { 'requests.cpu': '2', 'requests.memory': '2Gi', 'limits.cpu': '4', 'limits.memory': '4Gi' } },
+    };
+    assert.equal(
+      (await cluster.server.request('POST', '/api/v1/namespaces/quota/resourcequotas', { body: quota })).status,
+      201,
+    );
+    // The quota controller must have computed the quota's status before the admission plugin enforces it.
+    await waitFor('the quota status', async () => {
+      const response = await cluster.server.request<{ status?: { hard?: object } }>(
+        'GET',
+        '/api/v1/namespaces/quota/resourcequotas/limits-required',
+      );
+      return response.body.status?.hard === undefined ? undefined : true;
+    });
+    const resources = { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } };
+    const pod = (name: string, annotations: Record<string, string>, withResources: boolean) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, annotations },
+      spec: { containers: [{ name: 'app', image: 'app:1', ...(withResources ? { resources } : {}) }] },
+    });
+    const refused = await cluster.server.request<JsonObject>('POST', '/api/v1/namespaces/quota/pods', {
+      body: pod('no-limits', {}, false),
+    });
+    assert.equal(refused.status, 403, 'the control: the quota does require limits');
+    const created = await cluster.server.request<Pod>('POST', '/api/v1/namespaces/quota/pods', {
+      body: pod('debug', { [ENABLE]: 'true' }, true),
+    });
+    assert.equal(created.status, 201, created.text);
+    const init = (created.body.spec as JsonObject).initContainers as JsonObject[];
+    assert.deepEqual(init[0]?.resources, {
+      requests: { cpu: '10m', memory: '16Mi' },
+      limits: { cpu: '100m', memory: '32Mi' },
+    });
+  });
+
   test('a pod without the annotation, and an annotated pod in a namespace without the label, are stored untouched without a review', async () => {
     await cluster.server.request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'not-opted-in' } } });
     await waitFor('default ServiceAccount in not-opted-in', async () => {
