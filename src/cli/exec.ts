@@ -3,10 +3,13 @@
  * kubectl: same credentials, terminal handling and resize); else through the client library's websocket exec.
  */
 import { spawn } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import type { V1Status } from '@kubernetes/client-node';
+import { networkCode, translateNetworkError, translateStatus } from './api-errors.js';
 import { ChildProcessError } from './cli-errors.js';
 import type { CliContext } from './context.js';
 import type { KubeClient } from './kube-client.js';
-import { shellCommand } from './report.js';
+import { cleanupCommand, shellCommand } from './report.js';
 import { findExecutable } from './which.js';
 
 export interface ShellTarget {
@@ -43,6 +46,54 @@ function runKubectl(kubectl: string, args: string[], context: CliContext): Promi
   });
 }
 
+/** The websocket the library returns (typed by isomorphic-ws, whose declarations are not installed). */
+interface ExecSocket {
+  readonly readyState: number;
+  /** The remote-command subprotocol the API server chose. */
+  readonly protocol: string;
+  once(event: 'close', listener: () => void): unknown;
+  close(): void;
+}
+const SOCKET_CLOSED = 3;
+/** What the session ends with when Ctrl-C ends it, like a shell killed by SIGINT. */
+const EXIT_INTERRUPTED = 130;
+
+type Ending = { kind: 'status'; status: V1Status } | { kind: 'closed' } | { kind: 'interrupted' };
+
+function copyLeft(target: ShellTarget): string {
+  return `The copy is left in place; delete it with: ${cleanupCommand(target.namespace, target.name, target.kubectlFlags)}`;
+}
+
+/** The exit code a final status reports; undefined for a failure that is not the command's exit. */
+function exitCodeOf(status: V1Status): number | undefined {
+  if (status.status === 'Success') return 0;
+  const message = status.details?.causes?.find((cause) => cause.reason === 'ExitCode')?.message;
+  const code = message === undefined ? Number.NaN : Number(message);
+  return Number.isInteger(code) && code >= 0 ? code : undefined;
+}
+
+/** The upgrade failed: an HTTP refusal (ws only keeps its status code) or a network failure, translated. */
+function openFailure(error: unknown, client: KubeClient, target: ShellTarget): ChildProcessError {
+  // ws rejects with an ErrorEvent whose `error` is the Error.
+  const cause = (error as { error?: unknown }).error ?? error;
+  const message = cause instanceof Error ? cause.message : String((error as { message?: unknown }).message);
+  const operation = { verb: 'create', resource: 'pods/exec', namespace: target.namespace, name: target.name } as const;
+  const endpoint = { server: client.server, contextName: client.contextName };
+  const refused = /^Unexpected server response: (\d{3})$/.exec(message);
+  const translated =
+    refused !== null
+      ? translateStatus(Number(refused[1]), undefined, message, operation, endpoint).message
+      : networkCode(cause) !== undefined
+        ? translateNetworkError(cause, operation, endpoint).message
+        : `cannot open a shell in ${target.namespace}/${target.name}: ${message}`;
+  return new ChildProcessError(`${translated}. ${copyLeft(target)}`, { cause: error });
+}
+
+/**
+ * The shell through the library's websocket exec. Resolves with the shell's exit code (EXIT_INTERRUPTED after
+ * Ctrl-C); throws when the shell could not be opened, failed to start, or the connection ended without an
+ * exit status (the copy is then left in place, even with --rm: nobody knows the shell is done).
+ */
 async function runLibraryExec(
   client: KubeClient,
   target: ShellTarget,
@@ -52,45 +103,80 @@ async function runLibraryExec(
   const { Exec } = await import('@kubernetes/client-node');
   const stdin = context.stdin;
   const tty = context.stdinIsTTY;
+  const where = `${target.namespace}/${target.name}`;
+  const ending = Promise.withResolvers<Ending>();
+  // In raw mode the terminal sends Ctrl-C to the shell as a byte. A SIGINT that still reaches us (stdin is not a
+  // terminal, or kill -INT) ends the session, as it would end kubectl exec.
+  const release = context.onInterrupt(() => {
+    ending.resolve({ kind: 'interrupted' });
+  });
+  // The library listens to the stream it is given for good: give it a stand-in, unpiped when the session is
+  // over, so stdin is let go (a stdin left flowing keeps the process alive and feeds a closed socket).
+  const input = new PassThrough();
+  const inputState = { ended: false };
+  input.once('end', () => {
+    inputState.ended = true;
+  });
+  let socket: ExecSocket | undefined;
   if (tty) stdin.setRawMode?.(true);
+  stdin.pipe(input);
   try {
-    return await new Promise<number>((resolve, reject) => {
-      const exec = new Exec(client.kubeConfig);
-      exec
-        .exec(
-          target.namespace,
-          target.name,
-          target.container,
-          command,
-          context.stdoutStream,
-          context.stderrStream,
-          stdin,
-          tty,
-          (status) => {
-            if (status.status === 'Success') {
-              resolve(0);
-              return;
-            }
-            const exitCode = status.details?.causes?.find((cause) => cause.reason === 'ExitCode')?.message;
-            resolve(exitCode === undefined ? 1 : Number(exitCode));
-          },
-        )
-        .then((socket: unknown) => {
-          // A connection that drops without a final status must not leave us waiting forever. (The socket's
-          // type comes from isomorphic-ws, whose declarations are not installed: describe what we use.)
-          (socket as { once(event: 'close', listener: () => void): unknown }).once('close', () => {
-            resolve(1);
-          });
-        })
-        .catch((error: unknown) => {
-          reject(
-            new ChildProcessError(`cannot open a shell in ${target.name}: ${(error as Error).message}`, {
-              cause: error,
-            }),
-          );
-        });
-    });
+    const connecting = new Exec(client.kubeConfig).exec(
+      target.namespace,
+      target.name,
+      target.container,
+      command,
+      context.stdoutStream,
+      context.stderrStream,
+      input,
+      tty,
+      (status) => {
+        ending.resolve({ kind: 'status', status });
+      },
+    ) as Promise<unknown> as Promise<ExecSocket>;
+    // The upgrade has no timeout of its own: Ctrl-C must be able to end the wait for it too.
+    const opened = await Promise.race([
+      connecting.catch((error: unknown) => {
+        throw openFailure(error, client, target);
+      }),
+      ending.promise.then(() => undefined),
+    ]);
+    if (opened === undefined) {
+      connecting.then(
+        (late) => {
+          late.close();
+        },
+        () => undefined,
+      );
+    } else {
+      socket = opened;
+      socket.once('close', () => {
+        ending.resolve({ kind: 'closed' });
+      });
+      // Closed before we listened (frames and close can come with the upgrade response).
+      if (socket.readyState === SOCKET_CLOSED) ending.resolve({ kind: 'closed' });
+    }
+    const end = await ending.promise;
+    if (end.kind === 'interrupted') return EXIT_INTERRUPTED;
+    if (end.kind === 'closed') {
+      const why =
+        inputState.ended && socket?.protocol !== 'v5.channel.k8s.io'
+          ? `: stdin ended, and the API server speaks ${socket?.protocol ?? 'an older protocol'}, which cannot pass the ` +
+            'end of input on without closing the connection (Kubernetes 1.30 and later can, and so can kubectl on PATH)'
+          : ' (the API server, a proxy or the network cut it)';
+      throw new ChildProcessError(
+        `the connection to the shell in ${where} closed before the shell reported how it ended${why}. ${copyLeft(target)}`,
+      );
+    }
+    const code = exitCodeOf(end.status);
+    if (code !== undefined) return code;
+    const message = end.status.message ?? end.status.reason ?? 'the API server reported a failure';
+    throw new ChildProcessError(`cannot open a shell in ${where}: ${message}. ${copyLeft(target)}`);
   } finally {
+    release();
+    stdin.unpipe(input);
+    stdin.pause();
+    socket?.close();
     if (tty) stdin.setRawMode?.(false);
   }
 }

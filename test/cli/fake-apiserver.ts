@@ -3,13 +3,16 @@
  * bearer token) that serves the core/v1 pod and event endpoints the CLI uses plus the discovery documents
  * kubectl needs, stores pods in memory, records every request, and simulates the debugdead webhook with the
  * real mutation (mutatePod + the JSON patch, applied with fast-json-patch) in namespaces labelled
- * debug.dead/enable=true. A "kubelet" script decides which status a created pod shows at each GET.
+ * debug.dead/enable=true. A "kubelet" script decides which status a created pod shows at each GET. The pods/exec
+ * websocket (fake-exec.ts) runs an "exec" script per connection.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import jsonpatch from 'fast-json-patch';
 import {
   DEFAULT_MUTATION_CONFIG,
@@ -19,6 +22,7 @@ import {
   type Pod,
 } from '../../src/mutation/index.js';
 import { generateCertificates, type CertificateSet } from '../../src/tls/certificates.js';
+import { ExecSession, V4, V5, acceptKey, exitAtOnce, type ExecRequest, type ExecScript } from './fake-exec.js';
 
 export interface RecordedRequest {
   method: string;
@@ -150,6 +154,19 @@ export class FakeApiServer {
   /** Steps of created pods; default: Pending, then every container running. */
   kubelet: (pod: Pod) => KubeletStep[] = defaultKubelet;
   private readonly scripts = new Map<string, { steps: KubeletStep[]; gets: number }>();
+  /** What the "shell" does on each pods/exec websocket; default: exits 0 at once. */
+  exec: ExecScript = exitAtOnce;
+  /** The remote-command subprotocols the fake speaks, its preference first. */
+  execProtocols: string[] = [V5, V4];
+  /** Never answer exec upgrades (a proxy that swallows them): the request is recorded, the socket left open. */
+  holdExecUpgrades = false;
+  /** Every pods/exec upgrade request (also in `requests`, where repeated query keys collapse). */
+  readonly execRequests: ExecRequest[] = [];
+  readonly execSessions: ExecSession[] = [];
+  /** Errors thrown by exec scripts (their session is dropped); tests assert it stays empty. */
+  readonly execErrors: unknown[] = [];
+  /** Live upgraded connections: no longer the HTTP server's, yet server.close() waits for them. */
+  private readonly upgraded = new Set<Duplex>();
   private uidCounter = 0;
   private resourceVersion = 1000;
   kubeconfigPath = '';
@@ -171,6 +188,9 @@ export class FakeApiServer {
     const holder: { fake?: FakeApiServer } = {};
     const server = https.createServer({ cert: set['tls.crt'], key: set['tls.key'] }, (request, response) => {
       holder.fake?.handle(request, response);
+    });
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      holder.fake?.upgrade(request, socket, head);
     });
     const fake = new FakeApiServer(server, directory, options);
     holder.fake = fake;
@@ -240,7 +260,14 @@ current-context: fake
     this.failures.push(rule);
   }
 
+  /** Cuts every upgraded connection (answered or held). */
+  dropExecConnections(): void {
+    for (const socket of this.upgraded) socket.destroy();
+  }
+
   async close(): Promise<void> {
+    // Upgraded connections are no longer the HTTP server's: end them here (also those of earlier tests).
+    this.dropExecConnections();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await rm(this.directory, { recursive: true, force: true });
@@ -277,12 +304,8 @@ current-context: fake
         send(401, status(401, 'Unauthorized', 'Unauthorized'));
         return;
       }
-      const failure = this.failures.find((rule) => rule.method === recorded.method && rule.path.test(recorded.path));
+      const failure = this.takeFailure(recorded);
       if (failure !== undefined) {
-        if (failure.times !== undefined) {
-          failure.times -= 1;
-          if (failure.times <= 0) this.failures.splice(this.failures.indexOf(failure), 1);
-        }
         send(failure.status, status(failure.status, failure.reason ?? 'Failure', failure.message, failure.details));
         return;
       }
@@ -292,6 +315,113 @@ current-context: fake
         send(500, status(500, 'InternalError', `fake: ${(error as Error).message}`));
       }
     });
+  }
+
+  /** The first failure rule that matches the request (used up when it has a count). */
+  private takeFailure(request: RecordedRequest): FailureRule | undefined {
+    const failure = this.failures.find((rule) => rule.method === request.method && rule.path.test(request.path));
+    if (failure?.times !== undefined) {
+      failure.times -= 1;
+      if (failure.times <= 0) this.failures.splice(this.failures.indexOf(failure), 1);
+    }
+    return failure;
+  }
+
+  /**
+   * GET /api/v1/namespaces/NS/pods/NAME/exec with Upgrade: websocket. Refusals are plain HTTP answers with a
+   * Status body, as the API server gives them (authentication, injected failures, unknown pod or container);
+   * otherwise 101 with the first of execProtocols the client offers, and the exec script runs the session.
+   */
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => undefined);
+    this.upgraded.add(socket);
+    socket.once('close', () => this.upgraded.delete(socket));
+    const url = new URL(request.url ?? '/', 'https://fake');
+    const query: Record<string, string[]> = {};
+    for (const [key, value] of url.searchParams) (query[key] ??= []).push(value);
+    const offered = (request.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((protocol) => protocol.trim())
+      .filter((protocol) => protocol !== '');
+    const execRequest: ExecRequest = {
+      path: url.pathname,
+      query,
+      protocols: offered,
+      protocol: '',
+      authorization: request.headers.authorization,
+    };
+    this.execRequests.push(execRequest);
+    const recorded: RecordedRequest = {
+      method: request.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      authorization: request.headers.authorization,
+      userAgent: request.headers['user-agent'],
+    };
+    this.requests.push(recorded);
+    const refuse = (code: number, reason: string, message: string, details?: JsonObject): void => {
+      const body = JSON.stringify(status(code, reason, message, details));
+      socket.end(
+        `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? ''}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    };
+    if (request.headers.authorization !== `Bearer ${this.token}`) {
+      refuse(401, 'Unauthorized', 'Unauthorized');
+      return;
+    }
+    const failure = this.takeFailure(recorded);
+    if (failure !== undefined) {
+      refuse(failure.status, failure.reason ?? 'Failure', failure.message, failure.details);
+      return;
+    }
+    const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+    if (request.method !== 'GET' || !match) {
+      refuse(404, 'NotFound', 'the server could not find the requested resource');
+      return;
+    }
+    const name = decodeURIComponent(match[2] ?? '');
+    const pod = this.pods.get(`${decodeURIComponent(match[1] ?? '')}/${name}`);
+    if (pod === undefined) {
+      refuse(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
+      return;
+    }
+    const containers = [...names(pod, 'containers'), ...names(pod, 'initContainers')];
+    const container = query.container?.[0];
+    if (container === undefined || !containers.includes(container)) {
+      refuse(400, 'BadRequest', `container ${String(container)} is not valid for pod ${name}`);
+      return;
+    }
+    const key = request.headers['sec-websocket-key'];
+    if (
+      String(request.headers.upgrade).toLowerCase() !== 'websocket' ||
+      request.headers['sec-websocket-version'] !== '13' ||
+      typeof key !== 'string'
+    ) {
+      refuse(400, 'BadRequest', 'fake: not a websocket upgrade (RFC 6455 version 13)');
+      return;
+    }
+    if (this.holdExecUpgrades) return;
+    const protocol = this.execProtocols.find((candidate) => offered.includes(candidate));
+    if (protocol === undefined) {
+      refuse(400, 'BadRequest', `fake: none of the offered subprotocols ${offered.join(', ')} is spoken here`);
+      return;
+    }
+    execRequest.protocol = protocol;
+    socket.write(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Accept: ${acceptKey(key)}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
+    );
+    if (head.length > 0) socket.unshift(head);
+    const session = new ExecSession(execRequest, socket);
+    this.execSessions.push(session);
+    const script = this.exec;
+    Promise.resolve()
+      .then(() => script(session))
+      .catch((error: unknown) => {
+        this.execErrors.push(error);
+        session.drop();
+      });
   }
 
   private route(

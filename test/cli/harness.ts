@@ -3,6 +3,7 @@
  * kubeconfig, a stdin stream, PATH, and a Ctrl-C trigger the test pulls.
  */
 import { PassThrough, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { DEFAULT_MUTATION_CONFIG } from '../../src/mutation/index.js';
 import type { CliContext, Input } from '../../src/cli/context.js';
 import { runCli } from '../../src/cli/run.js';
@@ -37,22 +38,27 @@ export interface RunResult {
   stderr: string;
 }
 
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  const stream = new Writable({
+/** A raw stream (the websocket exec writes bytes) that appends, in order, to the same text as the writer. */
+function sink(append: (text: string) => void): Writable {
+  const decoder = new StringDecoder('utf8');
+  return new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      text += chunk.toString('utf8');
+      append(decoder.write(chunk));
+      callback();
+    },
+    final(callback) {
+      append(decoder.end());
       callback();
     },
   });
-  return { stream, text: () => text };
 }
 
 export function startCli(argv: string[], options: RunOptions = {}): RunHandle {
-  const out = sink();
-  const err = sink();
   let stdoutText = '';
   let stderrText = '';
+  // One text per output, as on a real process where the writer and the raw stream share the descriptor.
+  const out = sink((text) => (stdoutText += text));
+  const err = sink((text) => (stderrText += text));
   const handlers: (() => void)[] = [];
   let stdin: Input;
   if (typeof options.stdin === 'string' || options.stdin === undefined) {
@@ -67,8 +73,8 @@ export function startCli(argv: string[], options: RunOptions = {}): RunHandle {
     stderr: { write: (text: string) => (stderrText += text), isTTY: options.stderrIsTTY ?? false },
     stdin,
     stdinIsTTY: options.stdinIsTTY ?? false,
-    stdoutStream: out.stream,
-    stderrStream: err.stream,
+    stdoutStream: out,
+    stderrStream: err,
     now: () => new Date(options.now ?? '2025-03-01T10:30:00Z'),
     randomSuffix: () => options.suffix ?? 'k3x9q',
     kubeconfigEnv: options.kubeconfig,
@@ -85,11 +91,7 @@ export function startCli(argv: string[], options: RunOptions = {}): RunHandle {
     pollIntervalMs: options.pollIntervalMs ?? 1,
     mutationConfig: DEFAULT_MUTATION_CONFIG,
   };
-  const done = runCli(argv, context).then((code) => ({
-    code,
-    stdout: stdoutText + out.text(),
-    stderr: stderrText + err.text(),
-  }));
+  const done = runCli(argv, context).then((code) => ({ code, stdout: stdoutText, stderr: stderrText }));
   return {
     interrupt: () => {
       const handler = handlers.at(-1);
