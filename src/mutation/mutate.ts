@@ -87,7 +87,10 @@ function freeMountPath(base: string, targets: readonly JsonObject[]): string {
       if (typeof device.devicePath === 'string') taken.push(device.devicePath);
     }
   }
-  const free = (candidate: string) => taken.every((path) => path === '/' || !overlaps(candidate, path));
+  // Only absolute paths below the root can be in the way (anything else the API server rejects anyway);
+  // a root-like path would overlap every candidate.
+  const inTheWay = taken.filter((path) => path.startsWith('/') && path.replace(/\/+$/, '') !== '');
+  const free = (candidate: string) => inTheWay.every((path) => !overlaps(candidate, path));
   if (free(base)) return base;
   for (let index = 2; ; index += 1) {
     const candidate = `${base}-${index}`;

@@ -326,6 +326,19 @@ describe('§3.3 the tools init container and names that never collide', () => {
     assert.equal((app?.command as string[])[0], '/debug-dead-3/busybox');
   });
 
+  test('mount paths the API server would reject (empty, root-like, relative) never block the choice', () => {
+    for (const mountPath of ['', '/', '//', 'relative/path']) {
+      const input = pod({
+        spec: {
+          containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'v', mountPath }] }],
+          volumes: [{ name: 'v', emptyDir: {} }],
+        },
+      });
+      const result = mutatePod(input, DEFAULT_MUTATION_CONFIG);
+      assert.equal(result.outcome === 'mutated' && result.summary.mountPath, '/debug-dead', JSON.stringify(mountPath));
+    }
+  });
+
   test('an ephemeral container name is also taken', () => {
     const input = pod({ spec: { ephemeralContainers: [{ name: 'debug-dead-tools', image: 'x' }] } });
     const result = mutatePod(input, DEFAULT_MUTATION_CONFIG);

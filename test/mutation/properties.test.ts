@@ -9,6 +9,17 @@ import { podRestrictedViolations } from '../helpers/pod-security.js';
 import { assertPatchYieldsPod } from '../helpers/pods.js';
 
 const RUNS = { numRuns: 300 };
+/** Strings a corrupted field may hold that look like paths and names the mutation compares against. */
+const AWKWARD_STRINGS = fc.constantFrom(
+  '',
+  '/',
+  '//',
+  'relative',
+  '/debug-dead',
+  '/debug-dead/',
+  '/debug-dead-2',
+  'debug-dead-tools',
+);
 
 function subset(inner: string[], outer: string[]): string[] {
   return inner.filter((item) => !outer.includes(item));
@@ -123,6 +134,8 @@ test('pods with one field replaced by arbitrary JSON never throw, and a mutation
     ['spec', 'containers', 0],
     ['spec', 'containers', 0, 'command'],
     ['spec', 'containers', 0, 'volumeMounts'],
+    ['spec', 'containers', 0, 'volumeMounts', 0, 'mountPath'],
+    ['spec', 'containers', 0, 'volumeDevices', 0, 'devicePath'],
     ['spec', 'containers', 0, 'ports'],
     ['spec', 'initContainers'],
     ['spec', 'volumes'],
@@ -138,18 +151,23 @@ test('pods with one field replaced by arbitrary JSON never throw, and a mutation
     ['metadata', 'annotations', 'debug.dead/ttl'],
   ] as const;
   fc.assert(
-    fc.property(podArbitrary(), fc.constantFrom(...paths), fc.jsonValue(), (pod, path, value) => {
-      const corrupt = structuredClone(pod) as Record<string | number, unknown>;
-      let node: Record<string | number, unknown> = corrupt;
-      for (const key of path.slice(0, -1)) {
-        const next = node[key];
-        if (typeof next !== 'object' || next === null) return;
-        node = next as Record<string | number, unknown>;
-      }
-      node[path.at(-1) as string | number] = JSON.parse(JSON.stringify(value)); // as it arrives: JSON has no -0
-      const result = mutatePod(corrupt, DEFAULT_MUTATION_CONFIG);
-      assertPatchYieldsPod(corrupt as Pod, result);
-    }),
+    fc.property(
+      podArbitrary(),
+      fc.constantFrom(...paths),
+      fc.oneof(fc.jsonValue(), AWKWARD_STRINGS),
+      (pod, path, value) => {
+        const corrupt = structuredClone(pod) as Record<string | number, unknown>;
+        let node: Record<string | number, unknown> = corrupt;
+        for (const key of path.slice(0, -1)) {
+          const next = node[key];
+          if (typeof next !== 'object' || next === null) return;
+          node = next as Record<string | number, unknown>;
+        }
+        node[path.at(-1) as string | number] = JSON.parse(JSON.stringify(value)); // as it arrives: JSON has no -0
+        const result = mutatePod(corrupt, DEFAULT_MUTATION_CONFIG);
+        assertPatchYieldsPod(corrupt as Pod, result);
+      },
+    ),
     { numRuns: 1000 },
   );
 });
