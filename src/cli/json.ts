@@ -1,9 +1,8 @@
 /** Small readers for plain JSON objects (pods as the API server or a manifest gives them). */
 import type { JsonObject, JsonValue } from '../mutation/index.js';
+import { isObject } from '../mutation/json.js';
 
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isObject };
 
 /** The object at `key`, or undefined when it is absent or not an object. */
 export function objectAt(parent: unknown, key: string): JsonObject | undefined {
