@@ -23,6 +23,8 @@ export interface CertificateRequest {
   caCommonName?: string;
   /** RSA modulus length (default 2048). */
   keyBits?: number;
+  /** Source of the serial numbers' random bytes (default node:crypto randomBytes; tests pass fixed ones). */
+  randomBytes?: (size: number) => Buffer;
 }
 
 /** PEM-encoded material, named like the keys of a kubernetes.io/tls Secret. */
@@ -35,10 +37,16 @@ export interface CertificateSet {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-function serialNumber(): string {
-  const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] ?? 0) & 0x7f; // positive, as RFC 5280 requires
-  return bytes.toString('hex');
+/**
+ * 16 random bytes whose first byte is 0x40 to 0x7f: positive, as RFC 5280 requires, and never starting
+ * with a zero byte. forge strips one leading zero byte from an INTEGER and no more, so a serial starting
+ * 00 00 would be encoded with illegal padding, which OpenSSL refuses: `new X509Certificate` throws, and a
+ * CA in a TLS `ca` option is silently ignored ("unable to verify the first certificate").
+ */
+function serialNumber(bytes: Buffer): string {
+  const serial = Buffer.from(bytes.subarray(0, 16));
+  serial[0] = ((serial[0] ?? 0) & 0x3f) | 0x40;
+  return serial.toString('hex');
 }
 
 function validity(cert: forge.pki.Certificate, now: Date, days: number): void {
@@ -50,12 +58,13 @@ export function generateCertificates(request: CertificateRequest): CertificateSe
   const [commonName] = request.dnsNames;
   if (commonName === undefined) throw new TypeError('generateCertificates needs at least one DNS name');
   const bits = request.keyBits ?? 2048;
+  const random = request.randomBytes ?? randomBytes;
   const caKeys = forge.pki.rsa.generateKeyPair({ bits, e: 0x10001 });
   const keys = forge.pki.rsa.generateKeyPair({ bits, e: 0x10001 });
 
   const ca = forge.pki.createCertificate();
   ca.publicKey = caKeys.publicKey;
-  ca.serialNumber = serialNumber();
+  ca.serialNumber = serialNumber(random(16));
   validity(ca, request.now, request.caValidityDays ?? 3650);
   const caSubject = [
     { name: 'commonName', value: request.caCommonName ?? 'debugdead-ca' },
@@ -72,7 +81,7 @@ export function generateCertificates(request: CertificateRequest): CertificateSe
 
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
-  cert.serialNumber = serialNumber();
+  cert.serialNumber = serialNumber(random(16));
   validity(cert, request.now, request.validityDays ?? 365);
   cert.setSubject([{ name: 'commonName', value: commonName }]);
   cert.setIssuer(caSubject);
