@@ -6,7 +6,8 @@
  * test (the production build `dist/webhook/main.js`, or the bare server), and the load generator
  * (autocannon). Each server gets a 2 s warm-up, then 10 s at 16 connections POSTing the heapster review.
  * Peak RSS is the server's VmHWM from /proc; server CPU per request from /proc/PID/stat (less sensitive to
- * other load on the machine than req/s). Run with `npm run bench` (which builds first) or
+ * other load on the machine than req/s), and the main thread's part of it from /proc/PID/task/PID/stat: a
+ * server whose main thread is busy all the time can only go faster by doing less there. Run with `npm run bench` (which builds first) or
  * `node --import tsx bench/webhook-load.bench.ts [--rounds N] [--node-flags "FLAGS"] [--also LABEL=PATH/main.js]`:
  * --rounds alternates the servers N times and reports medians, --node-flags overrides the Node flags taken
  * from the `start` script, --also measures another build of the webhook beside this one (before/after).
@@ -137,9 +138,13 @@ async function waitReady(port: number, ca: string, child: ChildProcess): Promise
   throw new Error('server not ready within 15 s');
 }
 
-/** CPU seconds (user + system) a process has used so far; /proc counts in clock ticks of 1/100 s. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+/**
+ * CPU seconds (user + system) used so far by a process (all its threads: GC helpers, libuv workers), or by
+ * its main thread alone (the thread whose id is the pid); /proc counts in clock ticks of 1/100 s.
+ */
+function cpuSeconds(pid: number, thread: 'all' | 'main' = 'all'): number {
+  const file = thread === 'all' ? `/proc/${pid}/stat` : `/proc/${pid}/task/${pid}/stat`;
+  const fields = readFileSync(file, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
@@ -163,6 +168,8 @@ async function load(url: string, seconds: number): Promise<LoadFigures> {
 interface Measured extends LoadFigures {
   rssMiB: number;
   cpuUsPerRequest: number;
+  /** The main thread's share: the event loop, where a saturated server spends its time. */
+  mainThreadUsPerRequest: number;
 }
 
 async function measure(
@@ -186,15 +193,18 @@ async function measure(
     await load(url, WARMUP_S);
     const pid = child.pid ?? 0;
     const cpuBefore = cpuSeconds(pid);
+    const mainBefore = cpuSeconds(pid, 'main');
     const figures = await load(url, DURATION_S);
-    const cpuUsPerRequest = ((cpuSeconds(pid) - cpuBefore) * 1e6) / Math.max(1, figures.total);
+    const perRequest = (seconds: number): number => (seconds * 1e6) / Math.max(1, figures.total);
+    const cpuUsPerRequest = perRequest(cpuSeconds(pid) - cpuBefore);
+    const mainThreadUsPerRequest = perRequest(cpuSeconds(pid, 'main') - mainBefore);
     const rssMiB = peakRssMiB(pid);
     console.log(
       `${name.padEnd(8)} ${figures.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  ` +
         `errors ${figures.errors + figures.timeouts}  non-2xx ${figures.non2xx}  peak RSS ${rssMiB.toFixed(1)} MiB  ` +
-        `server CPU ${cpuUsPerRequest.toFixed(0)} µs/request`,
+        `server CPU ${cpuUsPerRequest.toFixed(0)} µs/request (main thread ${mainThreadUsPerRequest.toFixed(0)})`,
     );
-    return { ...figures, rssMiB, cpuUsPerRequest };
+    return { ...figures, rssMiB, cpuUsPerRequest, mainThreadUsPerRequest };
   } catch (error) {
     console.error(`${name} server log:\n${readFileSync(logFile, 'utf8')}`);
     throw error;
@@ -268,6 +278,7 @@ function summarise(runs: Measured[]): Measured {
     timeouts: 0,
     rssMiB: Math.max(...runs.map((run) => run.rssMiB)),
     cpuUsPerRequest: pick('cpuUsPerRequest'),
+    mainThreadUsPerRequest: pick('mainThreadUsPerRequest'),
   };
 }
 
@@ -342,7 +353,8 @@ async function orchestrate(options: Options): Promise<void> {
           `p50 ${figures.p50} ms; p99 ${figures.p99} ms (target <= ${TARGETS.p99Ms} ms: ${verdict(figures.p99 <= TARGETS.p99Ms)}); ` +
           `errors ${figures.errors} (target 0: ${verdict(figures.errors === 0)}); ` +
           `peak RSS ${figures.rssMiB.toFixed(1)} MiB (target < ${TARGETS.rssMiB} MiB: ${verdict(figures.rssMiB < TARGETS.rssMiB)}); ` +
-          `server CPU ${figures.cpuUsPerRequest.toFixed(0)} µs/request (bare ${bare.cpuUsPerRequest.toFixed(0)})`,
+          `server CPU ${figures.cpuUsPerRequest.toFixed(0)} µs/request (bare ${bare.cpuUsPerRequest.toFixed(0)}), ` +
+          `main thread ${figures.mainThreadUsPerRequest.toFixed(0)} (bare ${bare.mainThreadUsPerRequest.toFixed(0)})`,
       );
     }
   } finally {
