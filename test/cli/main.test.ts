@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,14 @@ import { deploymentPod } from './fixtures.js';
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const BIN = path.join(ROOT, 'dist', 'cli', 'main.js');
 const HEAPSTER = path.join(ROOT, 'examples', 'heapster-pod.yaml');
+
+/** The bins package.json declares: what `npx kubectl-debugdead` (README) and an installed plugin run. */
+function declaredBins(): Record<string, string> {
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    bin?: Record<string, string>;
+  };
+  return manifest.bin ?? {};
+}
 
 interface Exit {
   code: number | null;
@@ -274,4 +282,31 @@ describe('the kubectl-debugdead binary', () => {
     });
     assert.equal(result.signal, 'SIGINT');
   });
+});
+
+describe('the bins package.json declares, as built', () => {
+  const bins = Object.entries(declaredBins());
+
+  it('are kubectl-debugdead and debugdead-webhook', () => {
+    assert.deepEqual(bins.map(([name]) => name).sort(), ['debugdead-webhook', 'kubectl-debugdead']);
+  });
+
+  for (const [name, file] of bins) {
+    // `npx kubectl-debugdead` in the checkout (README) runs the file itself: it needs the mode and the shebang.
+    it(`${name}: executable, with a node shebang, and runs by itself (--help exits 0)`, () => {
+      const built = path.join(ROOT, file);
+      assert.equal(statSync(built).mode & 0o111, 0o111, `${file} must be executable (npm run build sets 755)`);
+      assert.equal(readFileSync(built, 'utf8').split('\n')[0], '#!/usr/bin/env node');
+      const result = spawnSync(built, ['--help'], {
+        encoding: 'utf8',
+        env: { PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`, HOME: tmpdir() },
+      });
+      assert.equal(result.error, undefined);
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(
+        result.stdout,
+        new RegExp(`Usage:.*${name === 'kubectl-debugdead' ? 'kubectl debugdead' : name}`, 's'),
+      );
+    });
+  }
 });
