@@ -7,7 +7,8 @@
  * (autocannon). Each server gets a 2 s warm-up, then 10 s at 16 connections POSTing the heapster review.
  * Peak RSS is the server's VmHWM from /proc; server CPU per request from /proc/PID/stat (less sensitive to
  * other load on the machine than req/s), and the main thread's part of it from /proc/PID/task/PID/stat: a
- * server whose main thread is busy all the time can only go faster by doing less there. Run with `npm run bench` (which builds first) or
+ * server whose main thread is busy all the time can only go faster by doing less there. Run with
+ * `npm run bench` (which builds first) or
  * `node --import tsx bench/webhook-load.bench.ts [--rounds N] [--node-flags "FLAGS"] [--also LABEL=PATH/main.js]`:
  * --rounds alternates the servers N times and reports medians, --node-flags overrides the Node flags taken
  * from the `start` script, --also measures another build of the webhook beside this one (before/after).
