@@ -3,7 +3,7 @@
  * `mutate` never load the Kubernetes client. Errors become exit codes here, through exit-code.ts (loaded only on failure).
  */
 import type { CliContext } from './context.js';
-import { splitSubcommand, wantsHelp, type Subcommand } from './subcommand.js';
+import { splitSubcommand, wantsHelp, type Subcommand } from './commands/subcommand.js';
 
 export type Command = (args: string[], context: CliContext) => Promise<number>;
 
@@ -21,7 +21,7 @@ async function loadCommand(command: Exclude<Subcommand, 'help'> | undefined): Pr
 }
 
 async function printHelp(command: Subcommand | undefined, context: CliContext): Promise<number> {
-  const { helpText } = await import('./help.js');
+  const { helpText } = await import('./commands/help.js');
   context.stdout.write(helpText(command));
   return 0;
 }

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeniedError, KubeApiError } from '../../src/errors.js';
-import { networkCode, translateNetworkError, translateStatus, type ApiOperation } from '../../src/cli/api-errors.js';
+import {
+  networkCode,
+  translateNetworkError,
+  translateStatus,
+  type ApiOperation,
+} from '../../src/cli/kube/api-errors.js';
 
 const endpoint = { server: 'https://10.0.0.1:6443', contextName: 'prod' };
 const getPod: ApiOperation = { verb: 'get', resource: 'pods', namespace: 'shop', name: 'web-1' };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EnvironmentError } from '../../src/errors.js';
-import { kubeconfigFiles, resolveKubeconfig } from '../../src/cli/kubeconfig.js';
+import { kubeconfigFiles, resolveKubeconfig } from '../../src/cli/kube/kubeconfig.js';
 
 function kubeconfig(options: {
   current?: string;

@@ -141,17 +141,17 @@ describe('the kubectl-debugdead binary', () => {
 
   const heavy = ['@kubernetes/client-node', 'express', 'pino', 'prom-client', 'undici', 'node-forge'];
   const loads: { args: string[]; forbidden: string[]; required: string[] }[] = [
-    { args: ['--help'], forbidden: [...heavy, 'js-yaml', '/mutation/mutate.js'], required: ['/cli/help.js'] },
+    { args: ['--help'], forbidden: [...heavy, 'js-yaml', '/mutation/mutate.js'], required: ['/cli/commands/help.js'] },
     {
       args: ['mutate', '-f', HEAPSTER],
       forbidden: [...heavy, 'js-yaml'],
-      required: ['/mutation/mutate.js', '/cli/yaml-read.js'],
+      required: ['/mutation/mutate.js', '/cli/text/yaml-read.js'],
     },
     { args: ['mutate', '-f', 'ANCHORS'], forbidden: heavy, required: ['js-yaml'] },
     {
       args: ['mutate', '-f', 'JSON'],
       forbidden: [...heavy, 'js-yaml'],
-      required: ['/mutation/mutate.js', '/cli/yaml-emit.js'],
+      required: ['/mutation/mutate.js', '/cli/text/yaml-emit.js'],
     },
   ];
   for (const load of loads) {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { dump, load } from 'js-yaml';
 import { DEFAULT_MUTATION_CONFIG, mutatePod, type JsonObject, type Pod } from '../../src/mutation/index.js';
 import { annotateForMutation } from '../../src/cli/commands/mutate.js';
-import type { OptionFlags } from '../../src/cli/option-flags.js';
+import type { OptionFlags } from '../../src/cli/copy/option-flags.js';
 import { runCliInProcess } from './harness.js';
 
 const HEAPSTER = path.join(import.meta.dirname, '..', '..', 'examples', 'heapster-pod.yaml');

@@ -11,8 +11,8 @@ import {
   rowCells,
   TABLE_HEADER,
   type DeadContainer,
-} from '../../src/cli/dead-containers.js';
-import { fuzzyFilter, fuzzyScore } from '../../src/cli/fuzzy.js';
+} from '../../src/cli/picker/dead-containers.js';
+import { fuzzyFilter, fuzzyScore } from '../../src/cli/picker/fuzzy.js';
 import {
   builtInPicker,
   initialState,
@@ -20,7 +20,7 @@ import {
   renderPrompt,
   type PromptKey,
   type PromptState,
-} from '../../src/cli/prompt.js';
+} from '../../src/cli/picker/prompt.js';
 import { FakeApiServer } from './fake-apiserver.js';
 import { T0, barePod, deploymentPod } from './fixtures.js';
 import { startCli } from './harness.js';

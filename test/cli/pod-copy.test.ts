@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/errors.js';
 import type { JsonObject, Pod } from '../../src/mutation/index.js';
-import { copyName, copyOfLabelValue, copyPod, type CopyOptions } from '../../src/cli/pod-copy.js';
+import { copyName, copyOfLabelValue, copyPod, type CopyOptions } from '../../src/cli/copy/pod-copy.js';
 import { barePod, deploymentPod } from './fixtures.js';
 
 const SUFFIX = 'k3x9q';

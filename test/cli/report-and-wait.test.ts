@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { JsonObject, Pod } from '../../src/mutation/index.js';
-import { copyState } from '../../src/cli/copy-state.js';
-import { originalLines, renderReport, shellCommand } from '../../src/cli/report.js';
-import { shellJoin, shellQuote } from '../../src/cli/shell-quote.js';
-import { describeProgress, eventLines, stoppedReason, targetsRunning, type WaitTargets } from '../../src/cli/wait.js';
+import { copyState } from '../../src/cli/copy/copy-state.js';
+import { originalLines, renderReport, shellCommand } from '../../src/cli/text/report.js';
+import { shellJoin, shellQuote } from '../../src/cli/text/shell-quote.js';
+import {
+  describeProgress,
+  eventLines,
+  stoppedReason,
+  targetsRunning,
+  type WaitTargets,
+} from '../../src/cli/kube/wait.js';
 
 function podWithOriginal(original: JsonObject): Pod {
   return { metadata: { annotations: { 'debug.dead/original': JSON.stringify(original) } } };

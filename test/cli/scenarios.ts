@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { load } from 'js-yaml';
 import { DEFAULT_MUTATION_CONFIG, mutatePod, type JsonObject, type Pod } from '../../src/mutation/index.js';
-import { copyPod } from '../../src/cli/pod-copy.js';
+import { copyPod } from '../../src/cli/copy/pod-copy.js';
 import type { ClusterDriver } from './cluster-driver.js';
 import { pendingStep, runningStep, type KubeletStep, type RecordedRequest } from './fake-apiserver.js';
 import { deploymentPod } from './fixtures.js';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { YAML11_SCHEMA, load } from 'js-yaml';
 import type { JsonValue } from '../../src/mutation/index.js';
-import { toYaml } from '../../src/cli/yaml-emit.js';
+import { toYaml } from '../../src/cli/text/yaml-emit.js';
 
 /** Reads YAML back under YAML 1.2 (js-yaml's default) and YAML 1.1 (the family kubectl's parser belongs to). */
 function both(text: string): [unknown, unknown] {

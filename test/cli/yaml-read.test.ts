@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { dump, load } from 'js-yaml';
 import type { JsonValue } from '../../src/mutation/index.js';
-import { readYamlFast } from '../../src/cli/yaml-read.js';
-import { toYaml } from '../../src/cli/yaml-emit.js';
+import { readYamlFast } from '../../src/cli/text/yaml-read.js';
+import { toYaml } from '../../src/cli/text/yaml-emit.js';
 import { deploymentPod } from './fixtures.js';
 
 /** js-yaml's answer, or 'error' when it refuses the text. */

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { load } from 'js-yaml';
-import { copyPod } from '../../src/cli/pod-copy.js';
+import { copyPod } from '../../src/cli/copy/pod-copy.js';
 import { DEFAULT_MUTATION_CONFIG, DEFAULT_TOOLS_NAME, mutatePod, type Pod } from '../../src/mutation/index.js';
 import { pendingStep, runningStep } from '../cli/fake-apiserver.js';
 import { runCliInProcess, type RunResult } from '../cli/harness.js';

@@ -5,12 +5,12 @@
  */
 import { UsageError } from '../../errors.js';
 import { LABELS, type Pod } from '../../mutation/index.js';
-import { CLUSTER_FLAGS, HELP_FLAG, booleanFlag, clusterFlags, parseFlags } from '../args.js';
+import { CLUSTER_FLAGS, HELP_FLAG, booleanFlag, clusterFlags, parseFlags } from './args.js';
 import { RefusedError } from '../cli-errors.js';
 import type { CliContext } from '../context.js';
 import { EXIT_OK } from '../exit-code.js';
 import { stringAt, stringMapAt } from '../json.js';
-import { KubeClient } from '../kube-client.js';
+import { KubeClient } from '../kube/kube-client.js';
 
 const FLAGS = {
   ...CLUSTER_FLAGS,

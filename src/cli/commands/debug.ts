@@ -15,21 +15,21 @@ import {
   parseFlags,
   stringFlag,
   type FlagValues,
-} from '../args.js';
+} from './args.js';
 import { CopyFailedError, InterruptedError } from '../cli-errors.js';
 import type { CliContext } from '../context.js';
-import { copyState, isMutated, targetContainers } from '../copy-state.js';
-import { openShell } from '../exec.js';
+import { copyState, isMutated, targetContainers } from '../copy/copy-state.js';
+import { openShell } from '../kube/exec.js';
 import { EXIT_OK } from '../exit-code.js';
 import { stringAt, stringMapAt } from '../json.js';
-import { KubeClient } from '../kube-client.js';
-import { validateContainerFlag, optionFlagsFrom, type OptionFlags } from '../option-flags.js';
-import { formatObject, type OutputFormat } from '../output.js';
-import { pickDeadContainer } from '../picker.js';
-import { copyPod, isDebugCopy } from '../pod-copy.js';
-import { cleanupCommand, renderReport } from '../report.js';
-import { shellJoin } from '../shell-quote.js';
-import { waitForCopy } from '../wait.js';
+import { KubeClient } from '../kube/kube-client.js';
+import { validateContainerFlag, optionFlagsFrom, type OptionFlags } from '../copy/option-flags.js';
+import { formatObject, type OutputFormat } from '../text/output.js';
+import { pickDeadContainer } from '../picker/picker.js';
+import { copyPod, isDebugCopy } from '../copy/pod-copy.js';
+import { cleanupCommand, renderReport } from '../text/report.js';
+import { shellJoin } from '../text/shell-quote.js';
+import { waitForCopy } from '../kube/wait.js';
 
 const FLAGS = {
   ...CLUSTER_FLAGS,

@@ -1,14 +1,14 @@
 /** `kubectl debugdead list [-n NS | -A]`: the debug copies, with source, kept-alive container, age, expiry, phase. */
 import { UsageError } from '../../errors.js';
 import { LABELS, formatDuration, type Pod } from '../../mutation/index.js';
-import { CLUSTER_FLAGS, HELP_FLAG, booleanFlag, clusterFlags, parseFlags } from '../args.js';
+import { CLUSTER_FLAGS, HELP_FLAG, booleanFlag, clusterFlags, parseFlags } from './args.js';
 import type { CliContext } from '../context.js';
-import { copyState, expiry, isMutated, targetContainers } from '../copy-state.js';
-import { formatTable } from '../dead-containers.js';
+import { copyState, expiry, isMutated, targetContainers } from '../copy/copy-state.js';
+import { formatTable } from '../picker/dead-containers.js';
 import { EXIT_OK } from '../exit-code.js';
 import { stringAt, stringMapAt } from '../json.js';
-import { KubeClient } from '../kube-client.js';
-import { targetsRunning } from '../wait.js';
+import { KubeClient } from '../kube/kube-client.js';
+import { targetsRunning } from '../kube/wait.js';
 
 const FLAGS = { ...CLUSTER_FLAGS, ...HELP_FLAG, 'all-namespaces': { type: 'boolean', short: 'A' } } as const;
 

@@ -4,13 +4,13 @@
  */
 import { DeniedError, UsageError } from '../../errors.js';
 import { mutatePod, type JsonObject, type Pod } from '../../mutation/index.js';
-import { HELP_FLAG, OPTION_FLAGS, outputFormat, parseFlags, stringFlag } from '../args.js';
+import { HELP_FLAG, OPTION_FLAGS, outputFormat, parseFlags, stringFlag } from './args.js';
 import type { CliContext } from '../context.js';
 import { EXIT_OK } from '../exit-code.js';
 import { isObject } from '../json.js';
-import { readPodManifest } from '../manifest.js';
-import { optionAnnotations, validateContainerFlag, optionFlagsFrom, type OptionFlags } from '../option-flags.js';
-import { formatObject } from '../output.js';
+import { readPodManifest } from '../copy/manifest.js';
+import { optionAnnotations, validateContainerFlag, optionFlagsFrom, type OptionFlags } from '../copy/option-flags.js';
+import { formatObject } from '../text/output.js';
 
 const FLAGS = {
   ...OPTION_FLAGS,

@@ -11,7 +11,7 @@
  *   container the webhook keeps alive when -c is not given;
  * - the copy's name is a DNS-1123 label (dots of a subdomain-style source name become dashes).
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 import {
   ANNOTATIONS,
   DEFAULT_CONTAINER_ANNOTATION,
@@ -19,8 +19,8 @@ import {
   MIRROR_ANNOTATION,
   type JsonObject,
   type Pod,
-} from '../mutation/index.js';
-import { cloneJson, isObject, stringAt, stringMapAt } from './json.js';
+} from '../../mutation/index.js';
+import { cloneJson, isObject, stringAt, stringMapAt } from '../json.js';
 import { optionAnnotations, type OptionFlags } from './option-flags.js';
 
 export interface CopyOptions extends OptionFlags {

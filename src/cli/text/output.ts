@@ -1,5 +1,5 @@
 /** Printing objects as kubectl does with -o yaml / -o json. */
-import type { JsonValue } from '../mutation/index.js';
+import type { JsonValue } from '../../mutation/index.js';
 import { toYaml } from './yaml-emit.js';
 
 export type OutputFormat = 'yaml' | 'json';

@@ -6,11 +6,11 @@ import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { V1Status } from '@kubernetes/client-node';
 import { networkCode, translateNetworkError, translateStatus } from './api-errors.js';
-import { ChildProcessError } from './cli-errors.js';
-import type { CliContext } from './context.js';
+import { ChildProcessError } from '../cli-errors.js';
+import type { CliContext } from '../context.js';
 import type { KubeClient } from './kube-client.js';
-import { cleanupCommand, shellCommand } from './report.js';
-import { findExecutable } from './which.js';
+import { cleanupCommand, shellCommand } from '../text/report.js';
+import { findExecutable } from '../picker/which.js';
 
 export interface ShellTarget {
   namespace: string;

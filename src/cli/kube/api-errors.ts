@@ -3,8 +3,8 @@
  * (which namespace was searched), forbidden (which verb on which resource), admission rejections (Pod Security,
  * quota, webhooks), invalid objects, unreachable or untrusted servers. Pure.
  */
-import { DeniedError, KubeApiError } from '../errors.js';
-import { isObject, stringAt } from './json.js';
+import { DeniedError, KubeApiError } from '../../errors.js';
+import { isObject, stringAt } from '../json.js';
 
 export type Verb = 'get' | 'list' | 'create' | 'delete';
 

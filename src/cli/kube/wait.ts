@@ -5,9 +5,9 @@
  * signal) stops it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JsonObject, Pod } from '../mutation/index.js';
-import type { Output } from './context.js';
-import { numberAt, objectAt, objectsAt, stringAt } from './json.js';
+import type { JsonObject, Pod } from '../../mutation/index.js';
+import type { Output } from '../context.js';
+import { numberAt, objectAt, objectsAt, stringAt } from '../json.js';
 
 export interface WaitTargets {
   containers: string[];

@@ -5,8 +5,8 @@ import {
   type MutationSummary,
   type OriginalCommands,
   type Pod,
-} from '../mutation/index.js';
-import { isObject, numberAt, stringAt, stringMapAt } from './json.js';
+} from '../../mutation/index.js';
+import { isObject, numberAt, stringAt, stringMapAt } from '../json.js';
 
 export interface CopyState {
   summary: MutationSummary | undefined;

@@ -3,7 +3,7 @@
  * --keep-probes): their validation, with messages that name the flag and the remedy, and their mapping onto
  * the debug.dead/* annotations the mutation reads (SPEC §2). Pure.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 import {
   ANNOTATIONS,
   DEFAULT_TOOLS_IMAGE,
@@ -12,9 +12,9 @@ import {
   isImageReference,
   parseDuration,
   type Pod,
-} from '../mutation/index.js';
-import { booleanFlag, stringFlag, type FlagValues } from './args.js';
-import { objectsAt, stringAt } from './json.js';
+} from '../../mutation/index.js';
+import { booleanFlag, stringFlag, type FlagValues } from '../commands/args.js';
+import { objectsAt, stringAt } from '../json.js';
 
 export interface OptionFlags {
   /** -c/--container: comma list of container names (init containers allowed) or `*`. */

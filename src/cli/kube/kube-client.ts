@@ -6,10 +6,10 @@
  * pay for it, --help and mutate do not).
  */
 import type { RequestContext } from '@kubernetes/client-node';
-import { EnvironmentError } from '../errors.js';
-import type { JsonObject, Pod } from '../mutation/index.js';
+import { EnvironmentError } from '../../errors.js';
+import type { JsonObject, Pod } from '../../mutation/index.js';
 import { translateNetworkError, translateStatus, type ApiEndpoint, type ApiOperation } from './api-errors.js';
-import { isObject, objectsAt } from './json.js';
+import { isObject, objectsAt } from '../json.js';
 import {
   resolveKubeconfig,
   type ClusterFlags,

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError } from '../../errors.js';
 
 export interface ClusterFlags {
   kubeconfig?: string | undefined;

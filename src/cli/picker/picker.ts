@@ -1,9 +1,9 @@
 /** With no POD: list the dead containers and let the user choose one (fzf, else the built-in prompt). */
-import { UsageError } from '../errors.js';
-import type { CliContext } from './context.js';
+import { UsageError } from '../../errors.js';
+import type { CliContext } from '../context.js';
 import { TABLE_HEADER, deadContainers, formatTable, rowCells, type DeadContainer } from './dead-containers.js';
 import { pickWithFzf } from './fzf.js';
-import type { KubeClient } from './kube-client.js';
+import type { KubeClient } from '../kube/kube-client.js';
 import { builtInPicker } from './prompt.js';
 import { findExecutable } from './which.js';
 

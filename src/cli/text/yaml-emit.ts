@@ -5,7 +5,7 @@
  * timestamps, indicators — are double-quoted. Written because js-yaml's dump costs more start-up time than
  * the rest of `mutate`; tests check that js-yaml reads every output back identically under both schemas.
  */
-import type { JsonValue } from '../mutation/index.js';
+import type { JsonValue } from '../../mutation/index.js';
 
 /** Words YAML 1.1 or 1.2 resolve to null or a boolean, in any case. */
 const RESERVED = /^(?:~|null|true|false|y|n|yes|no|on|off|<<|=)$/i;

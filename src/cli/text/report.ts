@@ -2,9 +2,9 @@
  * What the user reads once the copy runs: how to get in, what the original command was, how long it lives,
  * what was neutralised, how to clean up. Pure: the pod and the kubectl flags to repeat in → text.
  */
-import { ANNOTATIONS, formatDuration, type Pod } from '../mutation/index.js';
-import { copyState, expiry, type CopyState } from './copy-state.js';
-import { stringAt, stringMapAt } from './json.js';
+import { ANNOTATIONS, formatDuration, type Pod } from '../../mutation/index.js';
+import { copyState, expiry, type CopyState } from '../copy/copy-state.js';
+import { stringAt, stringMapAt } from '../json.js';
 import { shellJoin, shellQuote } from './shell-quote.js';
 
 export interface ReportOptions {

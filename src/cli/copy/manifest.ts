@@ -1,10 +1,10 @@
 /** Reading one Pod manifest (YAML or JSON) from a file or stdin, for `mutate -f`. */
 import { readFile } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
-import type { Pod } from '../mutation/index.js';
-import type { Input } from './context.js';
-import { isObject, stringAt } from './json.js';
-import { readYamlFast } from './yaml-read.js';
+import { UsageError } from '../../errors.js';
+import type { Pod } from '../../mutation/index.js';
+import type { Input } from '../context.js';
+import { isObject, stringAt } from '../json.js';
+import { readYamlFast } from '../text/yaml-read.js';
 
 /** 8 MiB: far above any pod the API server accepts (1.5 MiB requests); guards against reading a disk image. */
 const MAX_MANIFEST_BYTES = 8 * 1024 * 1024;

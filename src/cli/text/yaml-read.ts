@@ -6,7 +6,7 @@
  * answer is what js-yaml's default (YAML 1.2 core) schema gives; tests check that on generated documents.
  * It exists because importing and warming up js-yaml is most of `mutate`'s start-up time.
  */
-import type { JsonObject, JsonValue } from '../mutation/index.js';
+import type { JsonObject, JsonValue } from '../../mutation/index.js';
 
 class GiveUp extends Error {}
 

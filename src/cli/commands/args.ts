@@ -4,7 +4,7 @@
  * node:util parseArgs; validation of the values happens in each command.
  */
 import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';

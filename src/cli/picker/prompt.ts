@@ -4,7 +4,7 @@
  * keypresses from any stream (a terminal in raw mode, or a test's stream).
  */
 import { emitKeypressEvents } from 'node:readline';
-import type { Input, Output } from './context.js';
+import type { Input, Output } from '../context.js';
 import { fuzzyFilter } from './fuzzy.js';
 
 export interface PromptKey {

@@ -3,7 +3,7 @@
  * (--with-nth=2..) and draws on the terminal itself; the chosen line comes back on its stdout.
  */
 import { spawn } from 'node:child_process';
-import { ChildProcessError } from './cli-errors.js';
+import { ChildProcessError } from '../cli-errors.js';
 import { PROMPT } from './prompt.js';
 
 export function fzfArguments(header: string): string[] {

@@ -2,9 +2,9 @@
  * The picker's rows: containers that are not running (CrashLoopBackOff, Error, OOMKilled, ImagePullBackOff…),
  * init containers included, from pod statuses. Pure.
  */
-import type { JsonObject, Pod } from '../mutation/index.js';
-import { numberAt, objectAt, objectsAt, stringAt } from './json.js';
-import { isDebugCopy } from './pod-copy.js';
+import type { JsonObject, Pod } from '../../mutation/index.js';
+import { numberAt, objectAt, objectsAt, stringAt } from '../json.js';
+import { isDebugCopy } from '../copy/pod-copy.js';
 
 export interface DeadContainer {
   namespace: string;
