@@ -245,7 +245,7 @@ describe('the webhook under a real kube-apiserver', { skip: unavailable }, () =>
     assert.equal(created.status, 201, created.text);
     const init = (created.body.spec as JsonObject).initContainers as JsonObject[];
     assert.equal(init[0]?.name, 'debug-dead-tools');
-    assert.deepEqual((init[0]!.resources as JsonObject).requests, { cpu: '200m', memory: '16Mi' });
+    assert.deepEqual((init[0].resources as JsonObject).requests, { cpu: '200m', memory: '16Mi' });
     // The same through the CLI's offline path (--local): the pod as read back from the API server.
     const source = await cluster.server.request<Pod>('POST', '/api/v1/namespaces/limited/pods?dryRun=All', {
       body: pod('source', {}),
