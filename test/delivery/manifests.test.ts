@@ -26,7 +26,7 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { ICertificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';
 import { loadAll } from 'js-yaml';
-import { INSTALL_NAMES, serviceDnsNames } from '../../src/certs/install-names.js';
+import { INSTALL_NAMES, serviceDnsNames } from '../../src/tls/install-names.js';
 import { restrictedViolations, type PodSpecLike } from '../helpers/pod-security.js';
 import { find, findKubectl, kustomize, MANIFESTS, ROOT, stageWithCerts, type StagedCopy } from './render.js';
 import { findOpenApiSpec, OpenApiSpec, schemaErrors, type KubeObject } from './schema.js';

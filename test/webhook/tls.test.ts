@@ -12,7 +12,6 @@ import { EnvironmentError } from '../../src/errors.js';
 import { writeCertificates, type CertificateSet } from '../../src/tls/certificates.js';
 import { METRIC_NAMES } from '../../src/webhook/metrics.js';
 import { startServer, type RunningServer } from '../../src/webhook/server.js';
-import { loadTlsMaterial } from '../../src/webhook/tls.js';
 import {
   EXAMPLE_REVIEW_TEXT,
   capturedLogger,
@@ -193,39 +192,7 @@ void describe('the HTTPS server', () => {
   });
 });
 
-void describe('loadTlsMaterial', () => {
-  void it('refuses a key that does not match the certificate, naming both files', async () => {
-    const directory = await tempDir();
-    const paths = await writeCertificates(directory, SET_A);
-    await writeFile(paths['tls.key'], SET_B['tls.key']);
-    await assert.rejects(
-      loadTlsMaterial({ certPath: paths['tls.crt'], keyPath: paths['tls.key'] }, new Date()),
-      (error) => {
-        assert.ok(error instanceof EnvironmentError);
-        assert.match(error.message, /tls\.key is not the private key of .*tls\.crt/);
-        assert.ok(error.cause instanceof Error);
-        return true;
-      },
-    );
-  });
-
-  void it('refuses an expired certificate', async () => {
-    const directory = await tempDir();
-    const paths = await writeCertificates(directory, SET_A);
-    const later = new Date(Date.now() + 400 * 24 * 3600 * 1000);
-    await assert.rejects(
-      loadTlsMaterial({ certPath: paths['tls.crt'], keyPath: paths['tls.key'] }, later),
-      /tls\.crt expired on .*; renew the certificate/,
-    );
-  });
-
-  void it('refuses missing files, naming the flags', async () => {
-    await assert.rejects(
-      loadTlsMaterial({ certPath: '/nonexistent/tls.crt', keyPath: '/nonexistent/tls.key' }, new Date()),
-      /cannot read the TLS certificate or key .*; check --tls-cert \/nonexistent\/tls\.crt and --tls-key/,
-    );
-  });
-
+void describe('the HTTPS server on files it cannot load', () => {
   void it('a server cannot start on files it cannot load', async () => {
     const fixture = testApp();
     await assert.rejects(

@@ -1,6 +1,7 @@
 /**
- * The in-cluster TLS bootstrap: makes sure the webhook's TLS Secret exists and that every webhook of the
- * MutatingWebhookConfiguration trusts its CA. Idempotent: a second run reads and writes nothing new.
+ * The in-cluster TLS bootstrap (src/bootstrap parses its flags and talks to the API server): makes sure
+ * the webhook's TLS Secret exists and that every webhook of the MutatingWebhookConfiguration trusts its
+ * CA. Idempotent: a second run reads and writes nothing new.
  *
  * - Secret missing: generate a CA and a serving certificate for the Service, create the Secret
  *   (ca.crt, tls.crt, tls.key; the CA key is discarded). A concurrent creator wins: its Secret is used.
@@ -13,10 +14,16 @@
  */
 import { Buffer } from 'node:buffer';
 import { EnvironmentError, KubeApiError } from '../errors.js';
-import { checkServingCertificate, parseBundle } from '../certs/inspect.js';
-import { serviceDnsNames } from '../certs/install-names.js';
-import { generateCertificates, type CertificateRequest, type CertificateSet } from '../tls/certificates.js';
-import type { BootstrapApi, CaBundlePatchOperation, StoredSecret, TlsSecretData, WebhookEntry } from './api.js';
+import type {
+  BootstrapApi,
+  CaBundlePatchOperation,
+  StoredSecret,
+  TlsSecretData,
+  WebhookEntry,
+} from './bootstrap-api.js';
+import { generateCertificates, type CertificateRequest, type CertificateSet } from './certificates.js';
+import { checkServingCertificate, parseBundle } from './inspect.js';
+import { serviceDnsNames } from './install-names.js';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'debugdead-tls-bootstrap';
