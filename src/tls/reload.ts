@@ -4,8 +4,9 @@
  * Kubernetes updates a Secret volume by writing a new timestamped directory and renaming a `..data`
  * symlink over the old one, so the files themselves never change: the containing directories are watched
  * (not the files), events are debounced, and the files are re-read and compared. New files that do not
- * form a valid pair (loadTlsMaterial) are refused and the old context is kept. A slow poll backs up the
- * watch on filesystems whose events are unreliable.
+ * form a valid pair (loadTlsMaterial: a key of the certificate, of its type) are refused, logged as an
+ * error and counted as a failed reload; the old context is kept. A slow poll backs up the watch on
+ * filesystems whose events are unreliable.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
@@ -72,7 +73,7 @@ export function watchCertificates(options: CertificateWatcherOptions): Certifica
       if (message !== lastFailure) {
         lastFailure = message;
         metrics.certificateReloads.inc({ result: 'failure' });
-        logger.warn(
+        logger.error(
           { err: error, serialNumber: current.info.serialNumber },
           'new TLS files refused; still serving the previous certificate',
         );
@@ -85,7 +86,7 @@ export function watchCertificates(options: CertificateWatcherOptions): Certifica
       apply(material);
     } catch (error) {
       metrics.certificateReloads.inc({ result: 'failure' });
-      logger.warn({ err: error }, 'installing the new TLS certificate failed; still serving the previous one');
+      logger.error({ err: error }, 'installing the new TLS certificate failed; still serving the previous one');
       return 'failed';
     }
     const previous = current.info.serialNumber;

@@ -11,6 +11,7 @@ import { EnvironmentError } from '../../src/errors.js';
 import { writeCertificates } from '../../src/tls/certificates.js';
 import { loadTlsMaterial } from '../../src/tls/material.js';
 import { certificateSets } from '../webhook/helpers.js';
+import { ecPrivateKey } from './keys.js';
 
 const [SET_A, SET_B] = certificateSets();
 const directories: string[] = [];
@@ -26,6 +27,24 @@ async function tempDir(): Promise<string> {
 }
 
 void describe('loadTlsMaterial', () => {
+  void it('refuses an EC key next to an RSA certificate, naming --tls-key and --tls-cert (OpenSSL alone accepts it)', async () => {
+    const directory = await tempDir();
+    const paths = await writeCertificates(directory, SET_A);
+    await writeFile(paths['tls.key'], ecPrivateKey());
+    await assert.rejects(
+      loadTlsMaterial({ certPath: paths['tls.crt'], keyPath: paths['tls.key'] }, new Date()),
+      (error) => {
+        assert.ok(error instanceof EnvironmentError);
+        assert.equal(
+          error.message,
+          `--tls-key ${paths['tls.key']} is not the private key of --tls-cert ${paths['tls.crt']} ` +
+            '(an EC key for an RSA certificate); pass the key the certificate was issued for',
+        );
+        return true;
+      },
+    );
+  });
+
   void it('refuses a key that does not match the certificate, naming both files', async () => {
     const directory = await tempDir();
     const paths = await writeCertificates(directory, SET_A);

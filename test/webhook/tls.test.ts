@@ -3,6 +3,9 @@
  * hot reload (files replaced in place, a Kubernetes Secret-volume `..data` symlink swap, bad files refused).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -12,6 +15,8 @@ import { EnvironmentError } from '../../src/errors.js';
 import { writeCertificates, type CertificateSet } from '../../src/tls/certificates.js';
 import { METRIC_NAMES } from '../../src/webhook/metrics.js';
 import { startServer, type RunningServer } from '../../src/webhook/server.js';
+import { WEBHOOK_MAIN } from '../helpers/webhook-process.js';
+import { ecPrivateKey } from '../tls/keys.js';
 import {
   EXAMPLE_REVIEW_TEXT,
   capturedLogger,
@@ -22,6 +27,7 @@ import {
   serialOf,
   servedSerial,
   testApp,
+  type JsonMap,
 } from './helpers.js';
 
 const [SET_A, SET_B] = certificateSets();
@@ -88,6 +94,22 @@ async function serves(port: number, set: CertificateSet): Promise<boolean> {
   } catch {
     return false; // still the other CA's certificate: verification fails
   }
+}
+
+/** Runs node with `args` to its exit; SIGKILL after `timeoutMs` (a server that should have refused to start). */
+async function runToExit(
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, args, { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
 }
 
 /** Replaces a file the way rotation tools do: a temporary file renamed over it. */
@@ -164,8 +186,8 @@ void describe('the HTTPS server', () => {
       'the failed reload to be counted',
     );
     assert.ok(await serves(running.port, SET_A), 'still the old certificate');
-    const warning = records().find((record) => record.level === 40);
-    assert.match(field(warning, 'msg'), /new TLS files refused; still serving the previous certificate/);
+    const logged = records().find((record) => record.level === 50);
+    assert.match(field(logged, 'msg'), /new TLS files refused; still serving the previous certificate/);
     // Garbage: refused as well (reported once per distinct problem).
     await replaceFile(paths['tls.crt'], 'not a certificate');
     await eventually(
@@ -181,6 +203,25 @@ void describe('the HTTPS server', () => {
     assert.equal(await metricValue(metrics, METRIC_NAMES.certificateReloads, { result: 'success' }), 1);
   });
 
+  void it('refuses an EC key for its RSA certificate on reload: an error, a failed reload, the old pair served', async () => {
+    const directory = await tempDir();
+    const paths = await writeCertificates(directory, SET_A);
+    const { running, metrics, records } = await start(paths['tls.crt'], paths['tls.key']);
+    await replaceFile(paths['tls.key'], ecPrivateKey());
+    assert.equal(await running.reloadCertificate(), 'failed');
+    assert.equal(await metricValue(metrics, METRIC_NAMES.certificateReloads, { result: 'failure' }), 1);
+    assert.equal(await metricValue(metrics, METRIC_NAMES.certificateReloads, { result: 'success' }), 0);
+    const logged = records().find(
+      (record) => record.msg === 'new TLS files refused; still serving the previous certificate',
+    );
+    assert.equal(logged?.level, 50);
+    assert.match(field(logged, 'err'), /is not the private key of --tls-cert .*\(an EC key for an RSA certificate\)/);
+    assert.equal(running.certificate().serialNumber, serialOf(SET_A['tls.crt']));
+    assert.ok(await serves(running.port, SET_A), 'still the old pair, and handshakes work');
+    const { status } = await postReview(running.port, SET_A['ca.crt']);
+    assert.equal(status, 200);
+  });
+
   void it('is not ready once shutdown begins, and refuses new connections after it', async () => {
     const directory = await tempDir();
     const paths = await writeCertificates(directory, SET_A);
@@ -193,6 +234,35 @@ void describe('the HTTPS server', () => {
 });
 
 void describe('the HTTPS server on files it cannot load', () => {
+  void it('the built webhook exits 1 at start on an EC key for an RSA certificate, naming both flags', async () => {
+    assert.ok(existsSync(WEBHOOK_MAIN), `${WEBHOOK_MAIN} is missing: run npm run build first`);
+    const directory = await tempDir();
+    const paths = await writeCertificates(directory, SET_A);
+    await writeFile(paths['tls.key'], ecPrivateKey());
+    const run = await runToExit(
+      [
+        WEBHOOK_MAIN,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--tls-cert',
+        paths['tls.crt'],
+        '--tls-key',
+        paths['tls.key'],
+      ],
+      20_000,
+    );
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    const fatal = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as JsonMap;
+    assert.equal(fatal.level, 60);
+    assert.equal(
+      field(fatal, 'msg'),
+      `cannot start: --tls-key ${paths['tls.key']} is not the private key of --tls-cert ${paths['tls.crt']} ` +
+        '(an EC key for an RSA certificate); pass the key the certificate was issued for',
+    );
+  });
+
   void it('a server cannot start on files it cannot load', async () => {
     const fixture = testApp();
     await assert.rejects(
