@@ -11,6 +11,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import tls from 'node:tls';
 import { EnvironmentError } from '../../src/errors.js';
 import { writeCertificates, type CertificateSet } from '../../src/tls/certificates.js';
 import { METRIC_NAMES } from '../../src/webhook/metrics.js';
@@ -230,6 +231,147 @@ void describe('the HTTPS server', () => {
     assert.equal(running.isReady(), false);
     assert.equal((await shutdown).forced, false);
     await assert.rejects(servedSerial(running.port, SET_A['ca.crt']), /ECONNREFUSED/);
+  });
+});
+
+/** A TLS connection to the server verifying `ca`; rejects when the handshake fails. */
+function connectTls(port: number, ca: string, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost', ...options }, () => {
+      resolve(socket);
+    });
+    socket.once('error', reject);
+    socket.setTimeout(10_000, () => socket.destroy(new Error('TLS handshake timed out')));
+  });
+}
+
+/** TLS 1.2 suites a client may offer alone, none forward-secret AEAD: each must be refused. */
+const WEAK_SUITES = [
+  { suite: 'AES128-SHA', why: 'RSA key exchange, SHA-1 CBC' },
+  { suite: 'AES256-SHA256', why: 'RSA key exchange, CBC' },
+  { suite: 'AES128-GCM-SHA256', why: 'RSA key exchange (no forward secrecy), AEAD' },
+  { suite: 'ECDHE-RSA-AES128-SHA', why: 'ECDHE, SHA-1 CBC' },
+  { suite: 'ECDHE-RSA-AES256-SHA384', why: 'ECDHE, CBC' },
+  { suite: 'DHE-RSA-AES128-GCM-SHA256', why: 'finite-field DHE' },
+] as const;
+
+/** What a modern client negotiates: TLS 1.3, or TLS 1.2 with ECDHE and an AEAD. */
+const GOOD_CLIENTS = [
+  {
+    name: 'a default TLS 1.3 client',
+    options: {},
+    protocol: 'TLSv1.3',
+    cipher: /^TLS_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)$/,
+  },
+  {
+    name: 'a TLS 1.2 client (ECDHE-RSA-AES128-GCM-SHA256)',
+    options: { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' },
+    protocol: 'TLSv1.2',
+    cipher: /^ECDHE-RSA-AES128-GCM-SHA256$/,
+  },
+  {
+    name: 'a TLS 1.2 client (ECDHE-RSA-AES256-GCM-SHA384)',
+    options: { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES256-GCM-SHA384' },
+    protocol: 'TLSv1.2',
+    cipher: /^ECDHE-RSA-AES256-GCM-SHA384$/,
+  },
+  {
+    name: 'a TLS 1.2 client (ECDHE-RSA-CHACHA20-POLY1305)',
+    options: { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-CHACHA20-POLY1305' },
+    protocol: 'TLSv1.2',
+    cipher: /^ECDHE-RSA-CHACHA20-POLY1305$/,
+  },
+  {
+    name: 'a TLS 1.2 client offering weak suites first',
+    options: { maxVersion: 'TLSv1.2', ciphers: 'AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256' },
+    protocol: 'TLSv1.2',
+    cipher: /^ECDHE-RSA-AES128-GCM-SHA256$/,
+  },
+] as const satisfies readonly { name: string; options: tls.ConnectionOptions; protocol: string; cipher: RegExp }[];
+
+/** Asks for a TLS 1.2 renegotiation; resolves to the error the client sees, or undefined when it succeeded. */
+function renegotiate(socket: tls.TLSSocket): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    socket.once('error', resolve);
+    socket.renegotiate({ rejectUnauthorized: true }, (error) => {
+      resolve(error ?? undefined);
+    });
+  });
+}
+
+void describe('the TLS the server speaks: TLS 1.2+, forward-secret AEAD suites only, no renegotiation', () => {
+  async function server(): Promise<{ running: RunningServer; directory: string }> {
+    const directory = await tempDir();
+    const paths = await writeCertificates(directory, SET_A);
+    const { running } = await start(paths['tls.crt'], paths['tls.key']);
+    return { running, directory };
+  }
+
+  for (const { suite, why } of WEAK_SUITES) {
+    void it(`refuses a client that offers only ${suite} (${why})`, async () => {
+      const { running } = await server();
+      await assert.rejects(
+        connectTls(running.port, SET_A['ca.crt'], { maxVersion: 'TLSv1.2', ciphers: suite }),
+        /handshake failure|no cipher|no shared cipher/i,
+      );
+    });
+  }
+
+  void it('refuses TLS 1.1', async () => {
+    const { running } = await server();
+    await assert.rejects(
+      connectTls(running.port, SET_A['ca.crt'], {
+        minVersion: 'TLSv1',
+        maxVersion: 'TLSv1.1',
+        ciphers: 'DEFAULT:@SECLEVEL=0',
+      }),
+      /protocol version|unsupported protocol|no protocols available/i,
+    );
+  });
+
+  for (const client of GOOD_CLIENTS) {
+    void it(`serves ${client.name}`, async () => {
+      const { running } = await server();
+      const socket = await connectTls(running.port, SET_A['ca.crt'], client.options);
+      try {
+        assert.equal(socket.getProtocol(), client.protocol);
+        assert.match(socket.getCipher().name, client.cipher);
+        assert.equal(socket.authorized, true);
+      } finally {
+        socket.destroy();
+      }
+    });
+  }
+
+  void it('refuses a client-initiated TLS 1.2 renegotiation', async () => {
+    const { running } = await server();
+    const socket = await connectTls(running.port, SET_A['ca.crt'], { maxVersion: 'TLSv1.2' });
+    try {
+      const error = await renegotiate(socket);
+      assert.ok(error !== undefined, 'the renegotiation was accepted');
+      assert.match(error.message, /no renegotiation/);
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  void it('keeps the same policy after a certificate reload', async () => {
+    const { running, directory } = await server();
+    await writeCertificates(directory, SET_B);
+    assert.equal(await running.reloadCertificate(), 'reloaded');
+    await assert.rejects(
+      connectTls(running.port, SET_B['ca.crt'], { maxVersion: 'TLSv1.2', ciphers: 'AES128-SHA' }),
+      /handshake failure/i,
+    );
+    const socket = await connectTls(running.port, SET_B['ca.crt'], { maxVersion: 'TLSv1.2' });
+    try {
+      assert.match(socket.getCipher().name, /^ECDHE-RSA-(AES128-GCM-SHA256|AES256-GCM-SHA384|CHACHA20-POLY1305)$/);
+      assert.match((await renegotiate(socket))?.message ?? 'accepted', /no renegotiation/);
+    } finally {
+      socket.destroy();
+    }
+    const { status } = await postReview(running.port, SET_B['ca.crt']);
+    assert.equal(status, 200);
   });
 });
 
