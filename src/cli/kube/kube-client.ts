@@ -186,6 +186,66 @@ export class KubeClient {
     }
   }
 
+  /**
+   * Each new state of one pod after `resourceVersion` (a watch, through the library's streaming client).
+   * Ends when the pod is deleted or the server closes the watch; throws when the watch is refused or breaks.
+   */
+  async *watchPod(
+    namespace: string,
+    name: string,
+    resourceVersion: string | undefined,
+    signal: AbortSignal,
+  ): AsyncGenerator<Pod> {
+    const queue: Pod[] = [];
+    let ended = false;
+    let failure: unknown;
+    let notify: (() => void) | undefined;
+    const push = (): void => {
+      notify?.();
+    };
+    const watch = new this.library.Watch(this.resolved.config);
+    const controller = await watch.watch(
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+      { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: false },
+      (type: string, object: unknown) => {
+        if ((type === 'ADDED' || type === 'MODIFIED') && isObject(object)) queue.push(object as Pod);
+        else if (type === 'DELETED') ended = true;
+        else if (type === 'ERROR') {
+          ended = true;
+          failure = new Error(`the watch of pod ${namespace}/${name} failed: ${JSON.stringify(object)}`);
+        }
+        push();
+      },
+      (error: unknown) => {
+        ended = true;
+        failure ??= error ?? undefined;
+        push();
+      },
+    );
+    const abort = (): void => {
+      controller.abort();
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      for (;;) {
+        const next = queue.shift();
+        if (next !== undefined) {
+          yield next;
+          continue;
+        }
+        if (ended || signal.aborted) break;
+        await new Promise<void>((resolve) => {
+          notify = resolve;
+        });
+        notify = undefined;
+      }
+      if (failure !== undefined && !signal.aborted) throw failure;
+    } finally {
+      signal.removeEventListener('abort', abort);
+      controller.abort();
+    }
+  }
+
   /** Events about one pod, oldest first. */
   async listPodEvents(
     namespace: string,
