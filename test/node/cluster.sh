@@ -14,8 +14,9 @@
 #
 # No machine-wide change:
 #   - containerd and the kubelet run in a private mount namespace (this script re-executes itself in one):
-#     their mounts, containerd's hard-coded /run/containerd, the pods' /run/netns, /var/log (the kubelet
-#     hard-codes /var/log/containers) and /var/lib/cni are private tmpfs or directories of the state dir;
+#     their mounts stay there, and /run, /var/lib (containerd's hard-coded /run/containerd, the pods'
+#     /run/netns, libcni's /var/lib/cni) and /var/log (the kubelet hard-codes /var/log/containers) are
+#     private tmpfs or directories of the state dir there;
 #   - the kubelet would write vm.overcommit_memory, kernel.panic and kernel.panic_on_oops; with
 #     protectKernelDefaults it only reads them, and in the namespace it reads read-only files holding the
 #     values it expects, bound over those /proc/sys entries. No sysctl is written;
@@ -84,13 +85,23 @@ fi
 state="$(mktemp -d "${TMPDIR:-/tmp}/debugdead-node-XXXXXX")"
 chmod 755 "$state"
 mkdir -p "$state"/{logs,sys,varlog,cni/net.d,cni/ipam,cni/cache,containerd,kubelet/root,kubelet/pki,kubelet/pod-logs}
-exec 3<&0 # the API server harness reads stdin through fd 3 (background jobs would get /dev/null)
+# --exit-on-stdin-close is this script's to honour: it stops the node first, then the control plane.
+apiserver_args=()
+exit_on_stdin_close=false
+for arg in "$@"; do
+  if [[ "$arg" == --exit-on-stdin-close || "$arg" == --exit-on-stdin-close=true ]]; then
+    exit_on_stdin_close=true
+  else
+    apiserver_args+=("$arg")
+  fi
+done
 
 pids=()              # every long-running process started here, stopped in reverse order
 declare -A names=()  # pid -> component
 made_cgroups=()
 bridge_made=false
 apiserver_pid=""
+stdin_watch_pid=""
 
 # --- teardown ---------------------------------------------------------------------------------------------
 stop_pid() { # PID TIMEOUT_SECONDS: SIGTERM, wait, SIGKILL
@@ -154,7 +165,7 @@ teardown() {
   kill_namespace_leftovers
   # Mounts of this namespace under the state dir and the private tmpfs (deepest first). They would vanish
   # with the namespace anyway; unmounting now releases the pods' network namespaces before the bridge goes.
-  while read -r m; do umount -l "$m" 2>/dev/null; done < <(
+  while read -r m; do umount -n -l "$m" 2>/dev/null; done < <(
     awk -v s="$state" '$5 == s || index($5, s "/") == 1 || index($5, "/run/netns/") == 1 { print $5 }' /proc/self/mountinfo | sort -r
   )
   if [[ "$bridge_made" == true ]]; then ip link del "$BRIDGE" 2>/dev/null || log "could not delete the bridge $BRIDGE"; fi
@@ -168,17 +179,24 @@ teardown() {
   done
   [[ -n "$apiserver_pid" ]] && stop_pid "$apiserver_pid" 30
   rm -rf "$state"
+  [[ -n "$stdin_watch_pid" ]] && pkill -P "$stdin_watch_pid" cat 2>/dev/null
+  [[ -n "$stdin_watch_pid" ]] && kill "$stdin_watch_pid" 2>/dev/null
   log "stopped and cleaned up in $(($(now_ms) - t0)) ms"
   exit "$code"
 }
 trap teardown EXIT
 trap 'exit 0' TERM INT HUP
+if [[ "$exit_on_stdin_close" == true ]]; then
+  # The caller holds our stdin open; when it closes (the caller exited), stop.
+  { cat >/dev/null 2>&1 || true; kill -TERM $$ 2>/dev/null; } <&0 9>&- &
+  stdin_watch_pid=$!
+fi
 
 # start NAME COMMAND...: in the background, logging to logs/NAME.log, killed if this script dies.
 start() {
   local name=$1
   shift
-  setpriv --pdeathsig KILL -- "$@" </dev/null >"$state/logs/$name.log" 2>&1 3<&- 9>&- &
+  setpriv --pdeathsig KILL -- "$@" </dev/null >"$state/logs/$name.log" 2>&1 9>&- &
   pids+=($!)
   names[$!]=$name
 }
@@ -191,26 +209,26 @@ printf '%s,system:node:%s,%s,"system:nodes"\n%s,system:kube-scheduler,system:kub
 # reached on the bridge address: the default address types would look its host name up in DNS.
 "$apiserver_bin" --dir "$state" --log-dir "$state/logs" --token-file "$state/node-tokens.csv" \
   --extra-controllers node-lifecycle-controller,taint-eviction-controller,pod-garbage-collector-controller \
-  --apiserver-arg=--kubelet-preferred-address-types=InternalIP "$@" <&3 >"$state/apiserver.ready" 3<&- 9>&- &
+  --apiserver-arg=--kubelet-preferred-address-types=InternalIP "${apiserver_args[@]}" </dev/null >"$state/apiserver.ready" 9>&- &
 apiserver_pid=$!
 pids+=("$apiserver_pid")
 names[$apiserver_pid]=debugdead-apiserver
 
-# --- the node's private mounts ----------------------------------------------------------------------------
+# --- the node's private mounts (-n: no utab entry, which would be written on the machine's /run) ---------
+# /run and /var/lib become empty private tmpfs: containerd 1.6 hard-codes /run/containerd (shim sockets),
+# CRI puts the pods' network namespaces in /run/netns, libcni caches results in /var/lib/cni. Nothing the
+# node runs needs the machine's own entries there (every state and root directory is in the state dir).
+mount -n -t tmpfs -o mode=0755,size=64m tmpfs /run
+mount -n -t tmpfs -o mode=0755,size=64m tmpfs /var/lib
+mkdir -p /run/containerd /run/netns /run/lock /var/lib/cni
 printf '1\n' >"$state/sys/overcommit_memory"
 printf '10\n' >"$state/sys/panic"
 printf '1\n' >"$state/sys/panic_on_oops"
 for f in vm/overcommit_memory kernel/panic kernel/panic_on_oops; do
-  mount --bind "$state/sys/${f#*/}" "/proc/sys/$f"
-  mount -o remount,bind,ro "/proc/sys/$f"
+  mount -n --bind "$state/sys/${f#*/}" "/proc/sys/$f"
+  mount -n -o remount,bind,ro "/proc/sys/$f"
 done
-mount --bind "$state/varlog" /var/log
-for d in /run/containerd /run/netns /var/lib/cni; do
-  if [[ -d "$d" ]]; then
-    mount -t tmpfs -o mode=0755,size=64m tmpfs "$d"
-  fi
-done
-[[ -d /run/containerd ]] || die "/run/containerd does not exist (containerd 1.6 keeps its shim sockets there; it is hidden behind a private tmpfs when it exists)"
+mount -n --bind "$state/varlog" /var/log
 
 # --- cgroups, bridge, CNI ---------------------------------------------------------------------------------
 for h in /sys/fs/cgroup/*/; do
@@ -341,6 +359,7 @@ resolvConf: $kdir/resolv.conf
 clusterDomain: cluster.local
 clusterDNS: [10.0.0.10] # no DNS runs; this only silences the MissingClusterDNS event
 # The images were imported by hand and cannot be pulled again.
+volumePluginDir: $kdir/volume-plugins # the default is under /usr/libexec
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 # 1.37 publishes CrashLoopBackOff only between syncs: a short period makes it visible.
