@@ -36,7 +36,7 @@ function options(overrides: Partial<WaitOptions>): WaitOptions {
     timeoutMs: 600_000,
     pollIntervalMs: 600_000,
     signal: new AbortController().signal,
-    stderr: { isTTY: false, write: (text: string) => lines.push(text) } as unknown as WaitOptions['stderr'],
+    stderr: { isTTY: false, write: (text: string) => lines.push(text) },
     ...overrides,
   };
 }
@@ -76,7 +76,7 @@ void describe('the wait, watching the copy', () => {
       // A poll every 10 minutes: only the watch can end this wait within the test's timeout.
       const outcome = await waitForCopy(client, options({}));
       assert.equal(outcome.kind, 'running');
-      assert.equal(outcome.pod?.metadata?.resourceVersion, '8');
+      assert.deepEqual(outcome.pod, pod('8', 'running'));
       assert.equal(client.gets, 1, 'one GET, then the watch');
       assert.deepEqual(client.watchedFrom, ['1'], 'the watch starts after the state that was read');
     },

@@ -197,8 +197,8 @@ export class KubeClient {
     signal: AbortSignal,
   ): AsyncGenerator<Pod> {
     const queue: Pod[] = [];
-    let ended = false;
-    let failure: unknown;
+    // Written by the watch's callbacks: an object, so that the loop below reads them afresh.
+    const state: { ended: boolean; failure: Error | undefined } = { ended: false, failure: undefined };
     let notify: (() => void) | undefined;
     const push = (): void => {
       notify?.();
@@ -208,17 +208,21 @@ export class KubeClient {
       `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
       { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: false },
       (type: string, object: unknown) => {
-        if ((type === 'ADDED' || type === 'MODIFIED') && isObject(object)) queue.push(object as Pod);
-        else if (type === 'DELETED') ended = true;
+        if ((type === 'ADDED' || type === 'MODIFIED') && isObject(object)) queue.push(object);
+        else if (type === 'DELETED') state.ended = true;
         else if (type === 'ERROR') {
-          ended = true;
-          failure = new Error(`the watch of pod ${namespace}/${name} failed: ${JSON.stringify(object)}`);
+          state.ended = true;
+          state.failure = new Error(`the watch of pod ${namespace}/${name} failed: ${JSON.stringify(object)}`);
         }
         push();
       },
       (error: unknown) => {
-        ended = true;
-        failure ??= error ?? undefined;
+        state.ended = true;
+        if (error !== null && error !== undefined)
+          state.failure ??=
+            error instanceof Error
+              ? error
+              : new Error(`the watch of pod ${namespace}/${name} ended: ${JSON.stringify(error)}`);
         push();
       },
     );
@@ -233,13 +237,13 @@ export class KubeClient {
           yield next;
           continue;
         }
-        if (ended || signal.aborted) break;
+        if (state.ended || signal.aborted) break;
         await new Promise<void>((resolve) => {
           notify = resolve;
         });
         notify = undefined;
       }
-      if (failure !== undefined && !signal.aborted) throw failure;
+      if (state.failure !== undefined && !signal.aborted) throw state.failure;
     } finally {
       signal.removeEventListener('abort', abort);
       controller.abort();
