@@ -399,6 +399,32 @@ void describe('the journey on a real node', { skip: reason }, () => {
     },
   );
 
+  void it(
+    'with no POD, the picker on a terminal offers the crash-looping container and copies it',
+    { timeout: 120_000 },
+    async () => {
+      const ns = 'journey';
+      const before = (await listPods(ns, LABELS.copyOf)).map((pod) => pod.metadata.name);
+      let picked = false;
+      const result = await onTerminal(
+        [process.execPath, CLI_MAIN, '--kubeconfig', api().kubeconfigPath, '-n', ns],
+        { HOME: home },
+        (output, type) => {
+          if (!picked && output.includes('dead container> ') && /shop-[a-z0-9]+-[a-z0-9]+ +app /.test(output)) {
+            picked = true;
+            type('\r');
+          }
+        },
+        90_000,
+      );
+      assert.equal(result.code, 0, result.output);
+      assert.match(result.output, new RegExp(`Running: ${ns}/debug-shop-`), result.output);
+      const made = (await listPods(ns, LABELS.copyOf)).filter((pod) => !before.includes(pod.metadata.name));
+      assert.equal(made.length, 1, 'one new copy');
+      assertRunningCopy(made[0]!, 'app');
+    },
+  );
+
   void it('a distroless image with runAsNonRoot and a read-only root filesystem', { timeout: 120_000 }, async () => {
     const ns = 'nonroot';
     await waitForPod(
