@@ -53,7 +53,11 @@ class PodTimes {
       url,
       { ca: this.server.caPem, headers: { Authorization: `Bearer ${this.server.adminToken}` } },
       (response) => {
-        createInterface({ input: response }).on('line', (line) => {
+        // stop() destroys the request: the aborted response is expected then.
+        response.on('error', () => undefined);
+        const lines = createInterface({ input: response });
+        lines.on('error', () => undefined);
+        lines.on('line', (line) => {
           const now = performance.now();
           const event = JSON.parse(line) as PodEvent;
           const name = event.object.metadata.name;
