@@ -9,13 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateCertificates, writeCertificates } from '../../src/tls/certificates.js';
 import { find, findKubectl, kustomize, MANIFESTS } from '../delivery/render.js';
-import {
-  createNamespace,
-  startApiServer,
-  waitFor,
-  type ApiServer,
-  type StartApiServerOptions,
-} from './apiserver.js';
+import { createNamespace, startApiServer, waitFor, type ApiServer, type StartApiServerOptions } from './apiserver.js';
 import { startWebhookProcess, type WebhookProcess } from './webhook-process.js';
 
 export const WEBHOOK_CONFIGURATION = 'debugdead';
