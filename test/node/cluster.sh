@@ -78,9 +78,47 @@ bin="${DEBUGDEAD_NODE_BIN_DIR:-$here/bin}"
 for b in kubelet kube-scheduler pause crash; do
   [[ -x "$bin/$b" ]] || die "$bin/$b is missing; run bash scripts/build-node.sh"
 done
-if ip link show "$BRIDGE" >/dev/null 2>&1; then
-  die "the bridge $BRIDGE exists already: a node harness did not clean up (ip link del $BRIDGE)"
-fi
+# Holding the lock, anything of a node here is a leftover of a harness that was killed (SIGKILL leaves the
+# containers, their shims and the bridge): remove it, by PID and by name, before starting.
+clean_stale() {
+  local pid procs round c d found=false
+  for ((round = 0; round < 50; round++)); do
+    procs="$(cat /sys/fs/cgroup/pids/"$CGROUP_ROOT"/cgroup.procs /sys/fs/cgroup/pids/"$CGROUP_ROOT"/*/cgroup.procs \
+      /sys/fs/cgroup/pids/"$CGROUP_ROOT"/*/*/cgroup.procs /sys/fs/cgroup/pids/"$CGROUP_ROOT"/*/*/*/cgroup.procs \
+      /sys/fs/cgroup/pids/"$CGROUP_ROOT"/*/*/*/*/cgroup.procs 2>/dev/null || true)"
+    [[ -n "$procs" ]] || break
+    found=true
+    for pid in $procs; do kill -KILL "$pid" 2>/dev/null || true; done
+    sleep 0.1
+  done
+  for d in /proc/[0-9]*; do
+    [[ "$(cat "$d/comm" 2>/dev/null)" == containerd-shim* ]] || continue
+    grep -qa -- "/debugdead-node-" "$d/cmdline" 2>/dev/null || continue
+    found=true
+    kill -KILL "${d#/proc/}" 2>/dev/null || true
+  done
+  if ip link show "$BRIDGE" >/dev/null 2>&1; then
+    found=true
+    ip link del "$BRIDGE" || die "cannot delete the leftover bridge $BRIDGE"
+  fi
+  for c in /sys/fs/cgroup/*/"$CGROUP_ROOT"; do
+    [[ -d "$c" ]] || continue
+    found=true
+    for ((round = 0; round < 50; round++)); do
+      find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
+      [[ -d "$c" ]] || break
+      sleep 0.1
+    done
+    [[ -d "$c" ]] && die "cannot remove the leftover cgroup $c"
+  done
+  for d in "${TMPDIR:-/tmp}"/debugdead-node-*/; do
+    [[ -d "$d" ]] || continue
+    found=true
+    rm -rf --one-file-system "$d" 2>/dev/null || log "could not remove the leftover state ${d%/}"
+  done
+  [[ "$found" == false ]] || log "removed what a killed node harness had left"
+}
+clean_stale
 
 state="$(mktemp -d "${TMPDIR:-/tmp}/debugdead-node-XXXXXX")"
 chmod 755 "$state"
@@ -234,7 +272,6 @@ mount -n --bind "$state/varlog" /var/log
 for h in /sys/fs/cgroup/*/; do
   c="${h%/}/$CGROUP_ROOT"
   [[ -e "$h/cgroup.procs" && ! -L "${h%/}" ]] || continue
-  [[ -d "$c" ]] && die "the cgroup $c exists already: a node harness did not clean up"
   mkdir "$c"
   made_cgroups+=("$c")
 done
