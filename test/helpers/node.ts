@@ -18,7 +18,7 @@
  * Skipping: `nodeUnavailableReason()` says why the node cannot run here (not root, no containerd, binaries
  * not built, ...). With `CI=true` it returns undefined even then: the tests run and fail with the reason.
  */
-import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { apiServerBinaryPath, START_TIMEOUT_MS } from './apiserver.js';
 import { startRealCluster, type RealCluster } from './real-cluster.js';
@@ -115,4 +115,51 @@ export async function startNodeCluster(options: { apiserverArgs?: readonly strin
     throw new Error(`the node harness's ready line has no node: ${JSON.stringify(cluster.server.readyLine)}`);
   }
   return Object.assign(cluster, { node, startupMs: Math.round(performance.now() - started) });
+}
+
+/** The names test/node/cluster.sh gives what it makes on the machine. */
+const BRIDGE = 'debugdead0';
+const CGROUP_ROOT = 'debugdead-node';
+const STATE_PREFIX = 'debugdead-node-';
+/** The file that marks a state directory as the harness's. */
+const STATE_MARKER = '.debugdead-node-state';
+
+/**
+ * What a node left on this machine: its bridge, its cgroups, state directories, processes started from them,
+ * mounts of them. Empty when no node runs and every node cleaned up.
+ */
+export function nodeLeftovers(): string[] {
+  const found: string[] = [];
+  if (existsSync(`/sys/class/net/${BRIDGE}`)) found.push(`the bridge ${BRIDGE}`);
+  for (const hierarchy of safeList('/sys/fs/cgroup')) {
+    if (existsSync(path.join('/sys/fs/cgroup', hierarchy, CGROUP_ROOT)))
+      found.push(`the cgroup /sys/fs/cgroup/${hierarchy}/${CGROUP_ROOT}`);
+  }
+  const tmp = process.env.TMPDIR ?? '/tmp';
+  for (const entry of safeList(tmp)) {
+    if (entry.startsWith(STATE_PREFIX) && existsSync(path.join(tmp, entry, STATE_MARKER)))
+      found.push(`the state directory ${path.join(tmp, entry)}`);
+  }
+  for (const pid of safeList('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    let commandLine: string;
+    try {
+      commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (commandLine.includes(`/${STATE_PREFIX}`) || commandLine.includes(NODE_CLUSTER_SCRIPT))
+      found.push(`process ${pid}: ${commandLine.slice(0, 120)}`);
+  }
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    if (line.includes(`/${STATE_PREFIX}`)) found.push(`a mount: ${line}`);
+  }
+  return found;
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

@@ -45,6 +45,7 @@ readonly POD_CIDR=10.213.0.0/24
 readonly CGROUP_ROOT=debugdead-node
 readonly PAUSE_IMAGE=debugdead.test/pause:1
 readonly KUBELET_PORT=10250
+readonly STATE_MARKER=.debugdead-node-state
 
 log() { printf 'debugdead-node: %s\n' "$*" >&2; }
 die() {
@@ -112,7 +113,7 @@ clean_stale() {
     [[ -d "$c" ]] && die "cannot remove the leftover cgroup $c"
   done
   for d in "${TMPDIR:-/tmp}"/debugdead-node-*/; do
-    [[ -d "$d" ]] || continue
+    [[ -f "$d/$STATE_MARKER" ]] || continue
     found=true
     rm -rf --one-file-system "$d" 2>/dev/null || log "could not remove the leftover state ${d%/}"
   done
@@ -122,6 +123,7 @@ clean_stale
 
 state="$(mktemp -d "${TMPDIR:-/tmp}/debugdead-node-XXXXXX")"
 chmod 755 "$state"
+: >"$state/$STATE_MARKER" # what marks a state directory as this harness's (see clean_stale)
 mkdir -p "$state"/{logs,sys,varlog,cni/net.d,cni/ipam,cni/cache,containerd,kubelet/root,kubelet/pki,kubelet/pod-logs}
 # --exit-on-stdin-close is this script's to honour: it stops the node first, then the control plane.
 apiserver_args=()
@@ -217,7 +219,6 @@ teardown() {
   done
   [[ -n "$apiserver_pid" ]] && stop_pid "$apiserver_pid" 30
   rm -rf "$state"
-  [[ -n "$stdin_watch_pid" ]] && pkill -P "$stdin_watch_pid" cat 2>/dev/null
   [[ -n "$stdin_watch_pid" ]] && kill "$stdin_watch_pid" 2>/dev/null
   log "stopped and cleaned up in $(($(now_ms) - t0)) ms"
   exit "$code"
@@ -225,8 +226,10 @@ teardown() {
 trap teardown EXIT
 trap 'exit 0' TERM INT HUP
 if [[ "$exit_on_stdin_close" == true ]]; then
-  # The caller holds our stdin open; when it closes (the caller exited), stop.
-  { cat >/dev/null 2>&1 || true; kill -TERM $$ 2>/dev/null; } <&0 9>&- &
+  # The caller holds our stdin open; when it closes (the caller exited), stop. One process (the shell's own
+  # read), killed with this script.
+  # shellcheck disable=SC2016 # $1 is the watcher's own argument
+  setpriv --pdeathsig KILL -- sh -c 'while read -r _; do :; done; kill -TERM "$1"' sh "$$" <&0 9>&- &
   stdin_watch_pid=$!
 fi
 

@@ -8,6 +8,7 @@
  * workloads that are debugged are created at the start, so their crash loops run while the tests do.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,9 +16,16 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ANNOTATIONS, DEFAULT_MOUNT_PATH, LABELS } from '../../src/mutation/index.js';
 import { shellCommand } from '../../src/cli/text/report.js';
-import { waitFor, type ApiServer } from '../helpers/apiserver.js';
+import { startApiServer, waitFor, type ApiServer } from '../helpers/apiserver.js';
 import { CLI_MAIN, onTerminal, runBuiltCli, type CliRun } from '../helpers/cli-process.js';
-import { NODE_START_TIMEOUT_MS, nodeUnavailableReason, startNodeCluster, type NodeCluster } from '../helpers/node.js';
+import {
+  NODE_CLUSTER_SCRIPT,
+  NODE_START_TIMEOUT_MS,
+  nodeLeftovers,
+  nodeUnavailableReason,
+  startNodeCluster,
+  type NodeCluster,
+} from '../helpers/node.js';
 import { createNamespace } from '../helpers/apiserver.js';
 import { CRASH_EXIT_CODE, DISTROLESS_UID, IMAGES, crashMessage } from './images.js';
 
@@ -317,7 +325,7 @@ void describe('the journey on a real node', { skip: reason }, () => {
 
   before(
     async () => {
-      home = await mkdtemp(path.join(tmpdir(), 'debugdead-node-home-'));
+      home = await mkdtemp(path.join(tmpdir(), 'debugdead-journey-home-'));
       cluster = await startNodeCluster();
       console.log(
         `# node ${cluster.node.name} ready in ${cluster.startupMs} ms (harness timings ${JSON.stringify(cluster.node.timings)})`,
@@ -613,4 +621,78 @@ void describe('the journey on a real node', { skip: reason }, () => {
       'the Deployment pod is untouched',
     );
   });
+});
+
+/** The three sysctls the kubelet would write (test/node/cluster.sh keeps it from doing so). */
+function kernelTunables(): Record<string, string> {
+  return Object.fromEntries(
+    ['vm/overcommit_memory', 'kernel/panic', 'kernel/panic_on_oops'].map((name) => [
+      name,
+      readFileSync(`/proc/sys/${name}`, 'utf8').trim(),
+    ]),
+  );
+}
+
+void describe('the node harness leaves nothing behind', { skip: reason }, () => {
+  void it(
+    'a stop removes everything; a start after a SIGKILL removes what the killed harness left',
+    { timeout: 2 * NODE_START_TIMEOUT_MS + 120_000 },
+    async () => {
+      await waitFor('no node on this machine', () => (nodeLeftovers().length === 0 ? true : undefined), {
+        timeoutMs: 60_000,
+      });
+      const tunables = kernelTunables();
+      const first = await startApiServer({ binary: NODE_CLUSTER_SCRIPT, startTimeoutMs: NODE_START_TIMEOUT_MS });
+      try {
+        await createNamespace(first, 'leftovers');
+        const created = await first.kubectl([
+          'run',
+          'sleeper',
+          '-n',
+          'leftovers',
+          `--image=${IMAGES.tools}`,
+          '--image-pull-policy=Never',
+          '--',
+          'sleep',
+          '3600',
+        ]);
+        assert.equal(created.code, 0, created.stderr);
+        await waitFor(
+          'the pod to run',
+          async () => {
+            const pod = await first.request<KubePod>('GET', '/api/v1/namespaces/leftovers/pods/sleeper');
+            return pod.body.status?.phase === 'Running' ? true : undefined;
+          },
+          { timeoutMs: 60_000 },
+        );
+        assert.deepEqual(kernelTunables(), tunables, 'the kubelet wrote no sysctl');
+      } finally {
+        process.kill(first.pid, 'SIGKILL'); // no teardown: the containers, their shims and the bridge stay
+        await first.stop();
+      }
+      const left = nodeLeftovers();
+      assert.ok(left.includes('the bridge debugdead0'), `a killed harness leaves its bridge: ${left.join('; ')}`);
+      assert.ok(
+        left.some((entry) => entry.startsWith('process ') && entry.includes('containerd-shim')),
+        `and the shim of its pod: ${left.join('; ')}`,
+      );
+
+      const second = await startApiServer({ binary: NODE_CLUSTER_SCRIPT, startTimeoutMs: NODE_START_TIMEOUT_MS });
+      try {
+        assert.match(second.stderr(), /removed what a killed node harness had left/);
+        const nodes = await second.request<{ items: unknown[] }>('GET', '/api/v1/nodes');
+        assert.equal(nodes.body.items.length, 1, 'a fresh node');
+      } finally {
+        assert.equal(await second.stop(), 0);
+      }
+      // The first harness's control plane notices its parent is gone and stops by itself (within seconds).
+      await waitFor('nothing of either node to be left', () => (nodeLeftovers().length === 0 ? true : undefined), {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+      }).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}: ${nodeLeftovers().join('; ')}`);
+      });
+      assert.deepEqual(kernelTunables(), tunables);
+    },
+  );
 });
