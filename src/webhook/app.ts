@@ -1,19 +1,19 @@
 /**
  * The webhook's request handler, built without listening (server.ts listens; tests use supertest).
  *
- * `POST /mutate` runs on a lean path in front of express: read the body, review, write the answer. Express
- * serves everything else (GET /healthz, /readyz, /metrics, 405 for other methods on /mutate, 404). The
- * admission path is per pod create, so its cost matters (bench/webhook-load.bench.ts); the other routes are
- * scraped and probed a few times a minute. Both paths turn errors into HTTP answers through `sendError`,
- * the one place that maps typed errors to statuses.
+ * One HTTP stack: express serves every route. `POST /mutate` is a chain of small middleware: start the
+ * review (clock, in-flight gauge), read the body (`jsonBody`, the lean replacement of express.json()),
+ * answer. Errors of every route go to the error handler, whose `sendError` is the one place that maps typed
+ * errors to statuses. The admission path is per pod create, so its cost matters
+ * (bench/webhook-load.bench.ts); the other routes are scraped and probed a few times a minute.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type ErrorRequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { UsageError } from '../errors.js';
 import type { MutationConfig } from '../mutation/index.js';
 import { encodeAnswer, reviewAdmission, type MutateFunction } from './admission.js';
-import { checkJsonContentType, readBody } from './body.js';
+import { jsonBody } from './body.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './config.js';
 import type { WebhookMetrics } from './metrics.js';
 
@@ -33,6 +33,11 @@ export interface AppDeps {
 /** A node:http(s) request listener. */
 export type WebhookApp = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** What the review middleware keep in `res.locals` while a review is in progress. */
+interface ReviewLocals {
+  review?: { started: number };
+}
+
 function sendPlain(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   const body = `${message}\n`;
   res.writeHead(status, {
@@ -47,10 +52,8 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-function isReviewRequest(req: IncomingMessage): boolean {
-  if (req.method !== 'POST') return false;
-  const url = req.url ?? '';
-  return url === '/mutate' || url.startsWith('/mutate?');
+function reviewLocals(res: Response): ReviewLocals {
+  return res.locals as ReviewLocals;
 }
 
 export function createApp(deps: AppDeps): WebhookApp {
@@ -83,31 +86,32 @@ export function createApp(deps: AppDeps): WebhookApp {
     sendPlain(res, status, usage?.message ?? 'internal error; see the webhook log');
   };
 
-  const review = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const started = now();
+  /** First on POST /mutate: the clock and the in-flight gauge, back down when the exchange ends either way. */
+  const startReview: RequestHandler = (_req, res, next) => {
+    reviewLocals(res).review = { started: now() };
     metrics.inFlight.inc();
-    try {
-      checkJsonContentType(req);
-      const body = await readBody(req, limit);
-      const { answer, json } = encodeAnswer(reviewAdmission(body, mutation, deps.mutate));
-      const ms = now() - started;
-      metrics.reviews.inc({ outcome: answer.outcome });
-      metrics.duration.observe({ outcome: answer.outcome }, ms);
-      const line = { ...answer.fields, outcome: answer.outcome, patchOps: answer.patchOps, ms: round(ms) };
-      if (answer.outcome === 'error') logger.error({ ...line, err: answer.error }, 'admission review failed');
-      else logger.info(answer.detail === undefined ? line : { ...line, detail: answer.detail }, 'admission review');
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
-      res.end(json);
-    } catch (error) {
-      sendError(res, error, { started });
-    } finally {
-      metrics.inFlight.dec();
-    }
+    res.once('close', () => metrics.inFlight.dec());
+    next();
+  };
+
+  const answerReview: RequestHandler = (req, res) => {
+    const started = reviewLocals(res).review?.started ?? now();
+    const { answer, json } = encodeAnswer(reviewAdmission(req.body as string, mutation, deps.mutate));
+    const ms = now() - started;
+    metrics.reviews.inc({ outcome: answer.outcome });
+    metrics.duration.observe({ outcome: answer.outcome }, ms);
+    const line = { ...answer.fields, outcome: answer.outcome, patchOps: answer.patchOps, ms: round(ms) };
+    if (answer.outcome === 'error') logger.error({ ...line, err: answer.error }, 'admission review failed');
+    else logger.info(answer.detail === undefined ? line : { ...line, detail: answer.detail }, 'admission review');
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
+    res.end(json);
   };
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+
+  app.post('/mutate', startReview, jsonBody(limit), answerReview);
 
   app.all('/mutate', (_req, res) => {
     sendPlain(res, 405, 'use POST /mutate with an AdmissionReview', { Allow: 'POST' });
@@ -135,13 +139,10 @@ export function createApp(deps: AppDeps): WebhookApp {
     );
   });
 
-  const errorHandler: ErrorRequestHandler = (error: unknown, _req, res) => {
-    sendError(res, error);
+  const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+    sendError(res, error, reviewLocals(res).review);
   };
   app.use(errorHandler);
 
-  return (req, res) => {
-    if (isReviewRequest(req)) void review(req, res);
-    else app(req, res);
-  };
+  return app;
 }

@@ -1,9 +1,11 @@
 /**
  * Reads a JSON request body with a size limit: the lean replacement of express.json() on the admission
- * path (no type-is, iconv or string_decoder; one Buffer.concat and one UTF-8 decode). Mistakes of the
- * client become UsageError with the HTTP status that fits (400, 413, 415).
+ * path (no type-is, iconv or string_decoder; one Buffer.concat and one UTF-8 decode, no parse: the
+ * admission decoder parses). Mistakes of the client become UsageError with the HTTP status that fits
+ * (400, 413, 415).
  */
 import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'express';
 import { UsageError } from '../errors.js';
 
 /** A body over the limit is still read (and dropped) up to this many times the limit, then the socket is cut. */
@@ -100,4 +102,20 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('aborted', onAborted);
     req.on('close', onClose);
   });
+}
+
+/** Express middleware: checks the media type, then sets `req.body` to the body text, or passes the UsageError on. */
+export function jsonBody(limit: number): RequestHandler {
+  return (req, _res, next) => {
+    try {
+      checkJsonContentType(req);
+    } catch (error) {
+      next(error);
+      return;
+    }
+    readBody(req, limit).then((body) => {
+      req.body = body;
+      next();
+    }, next);
+  };
 }
