@@ -4,13 +4,20 @@
  * a 4xx); from then on every path answers an AdmissionReview echoing the uid (PITFALLS 25).
  */
 import { UsageError } from '../errors.js';
-import { mutatePod, type MutationConfig, type MutationResult } from '../mutation/index.js';
-import type { ReviewOutcome } from './metrics.js';
+import { mutatePod, type MutationConfig, type MutationResult, type MutationSummary } from '../mutation/index.js';
+import type { AnswerOutcome } from './outcomes.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_KIND = 'AdmissionReview';
 /** Kubernetes shows at most this many characters of each warning. */
 export const MAX_WARNING_LENGTH = 120;
+/**
+ * The base64 patch in an answer at most (3 MiB, about 2.25 MiB of JSON): a pod that needs more cannot be
+ * stored anyway (etcd takes 1.5 MiB per object by default), and the answer stays small enough to hold.
+ */
+export const MAX_PATCH_BYTES = 3 * 1024 * 1024;
+/** Each audit annotation value at most (the API server's audit log keeps them per request). */
+const MAX_AUDIT_VALUE_LENGTH = 256;
 
 export type MutateFunction = (
   object: unknown,
@@ -32,6 +39,8 @@ export interface AdmissionResponse {
   /** Base64 of the JSON array of RFC 6902 operations. */
   patch?: string;
   warnings?: string[];
+  /** What was changed, for the API server's audit log (keys get the webhook's name as prefix there). */
+  auditAnnotations?: Record<string, string>;
   status?: AdmissionStatus;
 }
 
@@ -47,10 +56,12 @@ export interface ReviewFields {
   namespace: string;
   name: string;
   operation: string;
+  /** request.userInfo.username: who asked for the pod. */
+  user: string;
 }
 
 export interface AdmissionAnswer {
-  outcome: ReviewOutcome;
+  outcome: AnswerOutcome;
   review: AdmissionReviewResponse;
   fields: ReviewFields;
   patchOps: number;
@@ -122,6 +133,7 @@ export function decodeReview(review: unknown): DecodedReview {
     namespace: text(request.namespace) || text(metadata.namespace),
     name: text(request.name) || text(metadata.name) || (generateName === '' ? '' : `${generateName}*`),
     operation: text(request.operation),
+    user: isRecord(request.userInfo) ? text(request.userInfo.username) : '',
   };
   const kind = request.kind;
   const resource = request.resource;
@@ -171,6 +183,48 @@ export function failureAnswer(fields: ReviewFields, error: unknown): AdmissionAn
   };
 }
 
+function denial(fields: ReviewFields, message: string, patchOps = 0): AdmissionAnswer {
+  return {
+    outcome: 'denied',
+    fields,
+    patchOps,
+    detail: message,
+    review: envelope({
+      uid: fields.uid,
+      allowed: false,
+      status: { status: 'Failure', code: 403, reason: 'Forbidden', message },
+    }),
+  };
+}
+
+function patchTooLarge(fields: ReviewFields, bytes: number, operations: number): AdmissionAnswer {
+  const mib = (value: number): string => `${(value / (1024 * 1024)).toFixed(1)} MiB`;
+  return denial(
+    fields,
+    `debugdead's patch for this pod would be ${mib(bytes)} (${operations} operations), over its limit of ${mib(MAX_PATCH_BYTES)}: ` +
+      'name fewer target containers in debug.dead/container',
+  );
+}
+
+function capped(value: string): string {
+  return value.length <= MAX_AUDIT_VALUE_LENGTH ? value : `${value.slice(0, MAX_AUDIT_VALUE_LENGTH - 1)}…`;
+}
+
+/** What was changed, in a few short values: who debugged what shows in the API server's audit log. */
+export function auditAnnotations(summary: MutationSummary): Record<string, string> {
+  const list = (names: readonly string[]): string => capped(names.join(','));
+  const probes = Object.entries(summary.probesRemoved).map(([container, kinds]) => `${container}:${kinds.join('+')}`);
+  const annotations: Record<string, string> = {
+    'target-containers': list([...summary.initContainers, ...summary.containers]),
+    'tools-image': capped(summary.toolsImage),
+    'active-deadline-seconds': String(summary.activeDeadlineSeconds),
+  };
+  if (probes.length > 0) annotations['probes-removed'] = list(probes);
+  if (summary.volumesReplaced.length > 0) annotations['volumes-replaced'] = list(summary.volumesReplaced);
+  if (summary.volumesReadOnly.length > 0) annotations['volumes-read-only'] = list(summary.volumesReadOnly);
+  return annotations;
+}
+
 function answerMutation(fields: ReviewFields, result: MutationResult): AdmissionAnswer {
   switch (result.outcome) {
     case 'untouched':
@@ -182,22 +236,15 @@ function answerMutation(fields: ReviewFields, result: MutationResult): Admission
         review: envelope({ uid: fields.uid, allowed: true }),
       };
     case 'denied':
-      return {
-        outcome: 'denied',
-        fields,
-        patchOps: 0,
-        detail: result.message,
-        review: envelope({
-          uid: fields.uid,
-          allowed: false,
-          status: { status: 'Failure', code: 403, reason: 'Forbidden', message: result.message },
-        }),
-      };
+      return denial(fields, result.message);
     case 'mutated': {
       const response: AdmissionResponse = { uid: fields.uid, allowed: true };
       if (result.patch.length > 0) {
+        const patch = Buffer.from(JSON.stringify(result.patch)).toString('base64');
+        if (patch.length > MAX_PATCH_BYTES) return patchTooLarge(fields, patch.length, result.patch.length);
         response.patchType = 'JSONPatch';
-        response.patch = Buffer.from(JSON.stringify(result.patch)).toString('base64');
+        response.patch = patch;
+        response.auditAnnotations = auditAnnotations(result.summary);
       }
       const warnings = result.warnings.map(sanitizeWarning).filter((warning) => warning !== '');
       if (warnings.length > 0) response.warnings = warnings;

@@ -15,7 +15,10 @@ import type { MutationConfig } from '../mutation/index.js';
 import { encodeAnswer, reviewAdmission, type MutateFunction } from './admission.js';
 import { jsonBody } from './body.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './config.js';
+import { REVIEW_LIMITS, type ReviewLimits } from './limits.js';
 import type { WebhookMetrics } from './metrics.js';
+import { reviewRecorder } from './review-log.js';
+import { reviewSlots } from './review-slots.js';
 
 export interface AppDeps {
   mutation: MutationConfig;
@@ -24,6 +27,8 @@ export interface AppDeps {
   /** TLS loaded and listening, and not shutting down; /readyz answers 503 otherwise. */
   isReady?: () => boolean;
   bodyLimitBytes?: number;
+  /** Defaults: REVIEW_LIMITS. */
+  reviewLimits?: Partial<ReviewLimits>;
   /** The mutation (tests inject failing ones); default mutatePod. */
   mutate?: MutateFunction;
   /** Monotonic milliseconds, for the latency histogram and the log line. */
@@ -48,10 +53,6 @@ function sendPlain(res: ServerResponse, status: number, message: string, headers
   res.end(body);
 }
 
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
-
 function reviewLocals(res: Response): ReviewLocals {
   return res.locals as ReviewLocals;
 }
@@ -61,21 +62,21 @@ export function createApp(deps: AppDeps): WebhookApp {
   const now = deps.now ?? (() => performance.now());
   const isReady = deps.isReady ?? (() => true);
   const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const limits = { ...REVIEW_LIMITS, ...deps.reviewLimits };
+  const record = reviewRecorder({ logger, metrics, now });
+  const slots = reviewSlots(limits.maxReviews, limits.queueTimeoutMs);
 
   /**
    * The one place errors become HTTP answers: a UsageError carries its status (400, 413, 415), anything
-   * else is a 500 whose details stay in the log. A failed review is counted and logged as outcome error.
+   * else is a 500 whose details stay in the log. A refused review is recorded as invalid (the client's
+   * mistake) or error (the webhook's own failure).
    */
   const sendError = (res: ServerResponse, error: unknown, review?: { started: number }): void => {
     const usage = error instanceof UsageError ? error : undefined;
     const status = usage?.status ?? 500;
     if (review !== undefined) {
-      const ms = now() - review.started;
-      metrics.reviews.inc({ outcome: 'error' });
-      metrics.duration.observe({ outcome: 'error' }, ms);
-      const line = { outcome: 'error', status, ms: round(ms) };
-      if (usage === undefined) logger.error({ ...line, err: error }, 'admission review failed');
-      else logger.warn({ ...line, reason: usage.message }, 'admission review rejected');
+      if (usage === undefined) record(review.started, { outcome: 'error', status, error });
+      else record(review.started, { outcome: 'invalid', status, detail: usage.message });
     } else if (usage === undefined) {
       logger.error({ err: error }, 'request failed');
     }
@@ -86,23 +87,43 @@ export function createApp(deps: AppDeps): WebhookApp {
     sendPlain(res, status, usage?.message ?? 'internal error; see the webhook log');
   };
 
-  /** First on POST /mutate: the clock and the in-flight gauge, back down when the exchange ends either way. */
+  /**
+   * First on POST /mutate: the clock, the in-flight gauge and a review slot, given back when the exchange
+   * ends either way. Over the cap, the body stays unread until a slot frees up, or the answer is 429.
+   */
   const startReview: RequestHandler = (_req, res, next) => {
-    reviewLocals(res).review = { started: now() };
+    const started = now();
+    reviewLocals(res).review = { started };
     metrics.inFlight.inc();
-    res.once('close', () => metrics.inFlight.dec());
-    next();
+    let holding = false;
+    const cancel = slots.acquire(
+      () => {
+        holding = true;
+        next();
+      },
+      () => {
+        const message = `too many reviews in progress (${limits.maxReviews}); retry shortly`;
+        record(started, { outcome: 'throttled', status: 429, detail: message });
+        sendPlain(res, 429, message, { 'Retry-After': '1' });
+      },
+    );
+    res.once('close', () => {
+      metrics.inFlight.dec();
+      if (holding) slots.release();
+      else cancel();
+    });
   };
 
   const answerReview: RequestHandler = (req, res) => {
     const started = reviewLocals(res).review?.started ?? now();
     const { answer, json } = encodeAnswer(reviewAdmission(req.body as string, mutation, deps.mutate));
-    const ms = now() - started;
-    metrics.reviews.inc({ outcome: answer.outcome });
-    metrics.duration.observe({ outcome: answer.outcome }, ms);
-    const line = { ...answer.fields, outcome: answer.outcome, patchOps: answer.patchOps, ms: round(ms) };
-    if (answer.outcome === 'error') logger.error({ ...line, err: answer.error }, 'admission review failed');
-    else logger.info(answer.detail === undefined ? line : { ...line, detail: answer.detail }, 'admission review');
+    record(started, {
+      outcome: answer.outcome,
+      fields: answer.fields,
+      patchOps: answer.patchOps,
+      ...(answer.detail === undefined ? {} : { detail: answer.detail }),
+      ...(answer.outcome === 'error' ? { error: answer.error } : {}),
+    });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
     res.end(json);
   };

@@ -15,8 +15,23 @@ import {
 import { decodePatch, exampleReview, requestOf, type JsonMap } from './helpers.js';
 
 const UID = '705ab4f5-6393-11e8-b7cc-42010a800002';
-const FIELDS = { uid: UID, namespace: 'monitoring', name: 'heapster', operation: 'CREATE' };
-const SUMMARY = {} as MutationSummary;
+const FIELDS = { uid: UID, namespace: 'monitoring', name: 'heapster', operation: 'CREATE', user: 'kubernetes-admin' };
+const SUMMARY: MutationSummary = {
+  containers: ['heapster'],
+  initContainers: ['setup'],
+  probesRemoved: { heapster: ['livenessProbe', 'readinessProbe'] },
+  lifecycleRemoved: [],
+  hostPortsCleared: [],
+  volumesReplaced: ['data'],
+  volumesReadOnly: [],
+  labelsRemoved: [],
+  ttlSeconds: 86_400,
+  activeDeadlineSeconds: 86_400,
+  toolsImage: 'busybox:1.37.0-musl',
+  mountPath: '/debug-dead',
+  toolsContainer: 'debug-dead-tools',
+  toolsVolume: 'debug-dead-tools',
+};
 
 function answerWith(result: MutationResult | (() => never), review: JsonMap = exampleReview()) {
   const mutate: MutateFunction = typeof result === 'function' ? result : () => result;
@@ -162,7 +177,19 @@ void describe('answerReview maps mutation results to AdmissionReview responses',
     assert.equal(answer.outcome, 'mutated');
     assert.equal(answer.patchOps, 1);
     const { patch: encoded, ...rest } = answer.review.response;
-    assert.deepEqual(rest, { uid: UID, allowed: true, patchType: 'JSONPatch', warnings: ['volume data is now empty'] });
+    assert.deepEqual(rest, {
+      uid: UID,
+      allowed: true,
+      patchType: 'JSONPatch',
+      warnings: ['volume data is now empty'],
+      auditAnnotations: {
+        'target-containers': 'setup,heapster',
+        'tools-image': 'busybox:1.37.0-musl',
+        'active-deadline-seconds': '86400',
+        'probes-removed': 'heapster:livenessProbe+readinessProbe',
+        'volumes-replaced': 'data',
+      },
+    });
     assert.deepEqual(decodePatch(encoded ?? ''), patch);
   });
 

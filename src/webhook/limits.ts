@@ -1,0 +1,47 @@
+/**
+ * What bounds the webhook's connections and reviews, with why each default is what it is. The flags that
+ * change them are in config.ts; server.ts and app.ts apply them.
+ */
+
+export interface ServerLimits {
+  /** From the TCP accept to the first request's headers, TLS handshake included; also Node's headersTimeout. */
+  headersTimeoutMs: number;
+  /** A keep-alive connection with no request in progress is closed after this long. */
+  idleTimeoutMs: number;
+  /** A response not flushed to the client this long after it was complete cuts the connection. */
+  writeTimeoutMs: number;
+  /** Open connections (TLS or not) at most; more are closed at accept and logged. */
+  maxConnections: number;
+}
+
+/**
+ * - headers 15 s: kube-apiserver's webhook client gives up a TLS handshake after 10 s (client-go's
+ *   TLSHandshakeTimeout) and sends its headers at once after it; 15 s leaves room for a loaded node and
+ *   still frees a silent connection long before Go's 32 s.
+ * - idle 95 s: longer than the idle timeout of kube-apiserver's pooled connections (Go's 90 s), so the
+ *   client closes an idle connection first; a server-side close racing a new POST would fail that review
+ *   (Go does not retry a POST).
+ * - write 10 s: the API server reads the answer at once; 10 s is its default webhook timeout.
+ * - 512 connections: about 63 KiB each when idle (32 MiB in all), well under the 1,024 file descriptors of
+ *   a default container; the API servers need a few per concurrent pod create.
+ */
+export const SERVER_LIMITS: ServerLimits = {
+  headersTimeoutMs: 15_000,
+  idleTimeoutMs: 95_000,
+  writeTimeoutMs: 10_000,
+  maxConnections: 512,
+};
+export interface ReviewLimits {
+  /** Reviews in progress at most (from arrival until the answer is flushed). */
+  maxReviews: number;
+  /** How long a review over the cap may wait for a slot before it is refused with 429. */
+  queueTimeoutMs: number;
+}
+
+/**
+ * 4 reviews: the mutation runs on the one event loop, so more in parallel only adds memory (a body of up to
+ * the body limit, its parsed pod, an answer of up to MAX_PATCH_BYTES each) and delays the probes; the
+ * 16-connection benchmark loses nothing to it. Waiting up to 2 s keeps bursts answered within the
+ * manifests' 5 s webhook timeout.
+ */
+export const REVIEW_LIMITS: ReviewLimits = { maxReviews: 4, queueTimeoutMs: 2_000 };
