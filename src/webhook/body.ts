@@ -42,12 +42,15 @@ function tooLarge(limit: number): UsageError {
 }
 
 /**
- * The whole body as a string. Over the limit (declared, or found while reading) it rejects at once with 413
- * and the rest of the body is read and dropped, however long: the client, still sending, gets the answer
- * instead of a reset, and nothing over the limit is kept (the server's request timeout bounds the time).
+ * The whole body as a string. Over the limit (declared, or found while reading) nothing more is kept, the
+ * rest is read and dropped, and it rejects with 413 once the body has ended: the client, still sending,
+ * then reads the answer instead of a reset, whatever the size, even on a connection it asked to close (the
+ * server's request timeout bounds how long a body may take).
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    let over = Number.isFinite(declared) && declared > limit;
     const chunks: Buffer[] = [];
     let length = 0;
 
@@ -58,24 +61,21 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
       req.off('aborted', onAborted);
       req.off('close', onClose);
     };
-    const refuse = (): void => {
-      cleanup();
-      chunks.length = 0;
-      // Flowing with no listener: the rest is pulled off the wire and dropped.
-      req.on('error', () => undefined);
-      req.resume();
-      reject(tooLarge(limit));
-    };
     const onData = (chunk: Buffer): void => {
+      if (over) return;
       length += chunk.length;
-      if (length > limit) refuse();
-      else chunks.push(chunk);
+      if (length > limit) {
+        over = true;
+        chunks.length = 0;
+      } else chunks.push(chunk);
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(
-        chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, length).toString('utf8'),
-      );
+      if (over) reject(tooLarge(limit));
+      else
+        resolve(
+          chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, length).toString('utf8'),
+        );
     };
     const onError = (error: Error): void => {
       cleanup();
@@ -89,11 +89,6 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     const onClose = (): void => {
       if (!req.complete) onAborted();
     };
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      refuse();
-      return;
-    }
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);

@@ -6,6 +6,8 @@
 export interface ServerLimits {
   /** From the TCP accept to the first request's headers, TLS handshake included; also Node's headersTimeout. */
   headersTimeoutMs: number;
+  /** From a request's first byte to its last (headers and body). */
+  requestTimeoutMs: number;
   /** A keep-alive connection with no request in progress is closed after this long. */
   idleTimeoutMs: number;
   /** A response not flushed to the client this long after it was complete cuts the connection. */
@@ -18,6 +20,9 @@ export interface ServerLimits {
  * - headers 15 s: kube-apiserver's webhook client gives up a TLS handshake after 10 s (client-go's
  *   TLSHandshakeTimeout) and sends its headers at once after it; 15 s leaves room for a loaded node and
  *   still frees a silent connection long before Go's 32 s.
+ * - request 10 s: the API server sends the body with the headers, and its default webhook timeout is 10 s
+ *   (the manifests set 5 s): a body still arriving after that is no review anyone waits for, only a slow
+ *   client holding a review slot.
  * - idle 95 s: longer than the idle timeout of kube-apiserver's pooled connections (Go's 90 s), so the
  *   client closes an idle connection first; a server-side close racing a new POST would fail that review
  *   (Go does not retry a POST).
@@ -27,6 +32,7 @@ export interface ServerLimits {
  */
 export const SERVER_LIMITS: ServerLimits = {
   headersTimeoutMs: 15_000,
+  requestTimeoutMs: 10_000,
   idleTimeoutMs: 95_000,
   writeTimeoutMs: 10_000,
   maxConnections: 512,
@@ -39,9 +45,11 @@ export interface ReviewLimits {
 }
 
 /**
- * 4 reviews: the mutation runs on the one event loop, so more in parallel only adds memory (a body of up to
- * the body limit, its parsed pod, an answer of up to MAX_PATCH_BYTES each) and delays the probes; the
- * 16-connection benchmark loses nothing to it. Waiting up to 2 s keeps bursts answered within the
- * manifests' 5 s webhook timeout.
+ * 2 reviews: one body can arrive while another is reviewed; the review itself runs on the one event loop, so
+ * more in parallel only adds memory (a body of up to the body limit, its parsed pod, an answer of up to
+ * MAX_PATCH_BYTES each) and delays the probes: with 16 pods of 1,000,000 tolerations at once, /healthz took
+ * about 2 s with 1 slot, 4 s with 2 and 8 s without a cap on the shared test machine
+ * (bench/webhook-attacks.bench.ts); the 16-connection load benchmark shows no difference beyond noise.
+ * Waiting up to 2 s keeps bursts answered within the manifests' 5 s webhook timeout.
  */
-export const REVIEW_LIMITS: ReviewLimits = { maxReviews: 4, queueTimeoutMs: 2_000 };
+export const REVIEW_LIMITS: ReviewLimits = { maxReviews: 2, queueTimeoutMs: 2_000 };

@@ -44,8 +44,6 @@ export interface RunningServer {
   shutdown(timeoutMs: number): Promise<ShutdownResult>;
 }
 
-/** Matches the largest admission webhook timeout (30 s): a stuck client cannot hold a socket forever. */
-const REQUEST_TIMEOUT_MS = 30_000;
 /** On shutdown, a keep-alive connection quiet this long is closed; a busier one gets `Connection: close` first. */
 const DRAIN_QUIET_MS = 1_000;
 /** At most one log line per this interval about connections refused at the cap. */
@@ -59,7 +57,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const limits = { ...SERVER_LIMITS, ...options.limits };
 
   const server = https.createServer({ cert: initial.cert, key: initial.key, minVersion: 'TLSv1.2' });
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.requestTimeout = limits.requestTimeoutMs;
   server.headersTimeout = limits.headersTimeoutMs;
   server.keepAliveTimeout = limits.idleTimeoutMs;
   server.maxConnections = limits.maxConnections;

@@ -15,8 +15,14 @@ const DEFAULTS: WebhookConfig = {
   logLevel: 'info',
   bodyLimitBytes: 6 * 1024 * 1024,
   shutdownTimeoutMs: 5000,
-  server: { headersTimeoutMs: 15_000, idleTimeoutMs: 95_000, writeTimeoutMs: 10_000, maxConnections: 512 },
-  reviews: { maxReviews: 4, queueTimeoutMs: 2000 },
+  server: {
+    headersTimeoutMs: 15_000,
+    requestTimeoutMs: 10_000,
+    idleTimeoutMs: 95_000,
+    writeTimeoutMs: 10_000,
+    maxConnections: 512,
+  },
+  reviews: { maxReviews: 2, queueTimeoutMs: 2000 },
   help: false,
 };
 
@@ -62,7 +68,7 @@ void describe('parseConfig', () => {
         '2s',
         '--max-connections=100',
         '--max-reviews',
-        '2',
+        '3',
       ],
       {},
     );
@@ -81,7 +87,7 @@ void describe('parseConfig', () => {
       bodyLimitBytes: 4 * 1024 * 1024,
       shutdownTimeoutMs: 3000,
       server: { ...SERVER_LIMITS, headersTimeoutMs: 2000, maxConnections: 100 },
-      reviews: { ...REVIEW_LIMITS, maxReviews: 2 },
+      reviews: { ...REVIEW_LIMITS, maxReviews: 3 },
       help: false,
     } satisfies WebhookConfig);
   });

@@ -57,11 +57,12 @@ function send(
   method: string,
   pathname: string,
   body: Buffer | undefined,
-  options: { chunked?: boolean; hold?: Promise<void> } = {},
+  options: { chunked?: boolean; close?: boolean; hold?: Promise<void> } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { 'Content-Type': 'application/json' };
     if (body !== undefined && options.chunked !== true) headers['Content-Length'] = body.length;
+    if (options.close === true) headers.Connection = 'close';
     const req = httpRequest({ host: '127.0.0.1', port, path: pathname, method, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
@@ -179,15 +180,16 @@ void describe('the patch is bounded (issue 14.3)', () => {
 });
 
 void describe('bodies over the limit (issue 14.6)', () => {
-  for (const [what, chunked] of [
-    ['declared with Content-Length', false],
-    ['chunked, with no length', true],
+  for (const [what, chunked, close] of [
+    ['declared with Content-Length', false, false],
+    ['chunked, with no length', true, false],
+    ['on a connection the client asked to close', false, true],
   ] as const) {
     void it(`a 30 MiB body ${what} is answered 413, not reset, and the connection serves on`, async () => {
       const fixture = testApp();
       const port = await listen(fixture.app);
       const body = Buffer.alloc(30 * 1024 * 1024, 0x20);
-      const answer = await send(port, 'POST', '/mutate', body, { chunked });
+      const answer = await send(port, 'POST', '/mutate', body, { chunked, close });
       assert.equal(answer.status, 413);
       assert.match(answer.body, /larger than the limit of 6291456 bytes/);
       assert.equal((await send(port, 'POST', '/mutate', Buffer.from(EXAMPLE_REVIEW_TEXT))).status, 200);
