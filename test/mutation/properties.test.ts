@@ -102,6 +102,7 @@ test('mutating the result again is untouched', () => {
       if (result.outcome !== 'mutated') return;
       assert.deepEqual(mutatePod(result.pod, DEFAULT_MUTATION_CONFIG), {
         outcome: 'untouched',
+        code: 'already-mutated',
         reason: 'already mutated',
       });
     }),
