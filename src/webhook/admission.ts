@@ -4,13 +4,17 @@
  * a 4xx); from then on every path answers an AdmissionReview echoing the uid (PITFALLS 25).
  */
 import { UsageError } from '../errors.js';
-import { mutatePod, type MutationConfig, type MutationResult, type MutationSummary } from '../mutation/index.js';
+import {
+  mutatePod,
+  type MutationConfig,
+  type MutationRequest,
+  type MutationResult,
+  type MutationSummary,
+} from '../mutation/index.js';
 import type { AnswerOutcome } from './outcomes.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_KIND = 'AdmissionReview';
-/** Kubernetes shows at most this many characters of each warning. */
-export const MAX_WARNING_LENGTH = 120;
 /**
  * The base64 patch in an answer at most (3 MiB, about 2.25 MiB of JSON): a pod that needs more cannot be
  * stored anyway (etcd takes 1.5 MiB per object by default), and the answer stays small enough to hold.
@@ -19,11 +23,7 @@ export const MAX_PATCH_BYTES = 3 * 1024 * 1024;
 /** Each audit annotation value at most (the API server's audit log keeps them per request). */
 const MAX_AUDIT_VALUE_LENGTH = 256;
 
-export type MutateFunction = (
-  object: unknown,
-  config: MutationConfig,
-  request?: { operation?: string },
-) => MutationResult;
+export type MutateFunction = (object: unknown, config: MutationConfig, request?: MutationRequest) => MutationResult;
 
 export interface AdmissionStatus {
   status: 'Failure';
@@ -99,8 +99,8 @@ export function parseReviewJson(body: string): unknown {
 
 export interface DecodedReview {
   fields: ReviewFields;
-  /** request.kind/resource name a core/v1 Pod (not a subresource). */
-  isPod: boolean;
+  /** What the mutation's gate judges: the operation, request.kind, request.resource and request.subResource. */
+  request: MutationRequest;
   object: unknown;
 }
 
@@ -135,28 +135,17 @@ export function decodeReview(review: unknown): DecodedReview {
     operation: text(request.operation),
     user: isRecord(request.userInfo) ? text(request.userInfo.username) : '',
   };
-  const kind = request.kind;
-  const resource = request.resource;
-  const isPod =
-    isRecord(kind) &&
-    kind.group === '' &&
-    kind.version === 'v1' &&
-    kind.kind === 'Pod' &&
-    isRecord(resource) &&
-    resource.group === '' &&
-    resource.version === 'v1' &&
-    resource.resource === 'pods' &&
-    (request.subResource === undefined || request.subResource === null || request.subResource === '');
-  return { fields, isPod, object };
-}
-
-/** One line, at most MAX_WARNING_LENGTH characters (code points, so a surrogate pair is never split). */
-export function sanitizeWarning(warning: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
-  const oneLine = warning.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  const characters = Array.from(oneLine);
-  if (characters.length <= MAX_WARNING_LENGTH) return oneLine;
-  return `${characters.slice(0, MAX_WARNING_LENGTH - 1).join('')}…`;
+  return {
+    fields,
+    // Passed as they came; a missing kind or resource as null, which the gate never takes for a Pod.
+    request: {
+      operation: fields.operation,
+      kind: request.kind ?? null,
+      resource: request.resource ?? null,
+      subResource: request.subResource,
+    },
+    object,
+  };
 }
 
 function envelope(response: AdmissionResponse): AdmissionReviewResponse {
@@ -246,8 +235,8 @@ function answerMutation(fields: ReviewFields, result: MutationResult): Admission
         response.patch = patch;
         response.auditAnnotations = auditAnnotations(result.summary);
       }
-      const warnings = result.warnings.map(sanitizeWarning).filter((warning) => warning !== '');
-      if (warnings.length > 0) response.warnings = warnings;
+      // The core already made each warning one line of at most 120 characters.
+      if (result.warnings.length > 0) response.warnings = result.warnings;
       return {
         outcome: result.patch.length > 0 ? 'mutated' : 'skipped',
         fields,
@@ -262,7 +251,7 @@ function answerMutation(fields: ReviewFields, result: MutationResult): Admission
 }
 
 /**
- * Answers a decoded review. Never throws: a failure of the mutation becomes outcome "error" with the uid
+ * Answers a decoded review: the mutation decides, this only words its result. Never throws: a failure of the mutation becomes outcome "error" with the uid
  * echoed and `allowed: false`.
  */
 export function answerReview(
@@ -271,26 +260,9 @@ export function answerReview(
   mutate: MutateFunction = mutatePod,
 ): AdmissionAnswer {
   const { fields } = decoded;
-  if (!decoded.isPod) {
-    return {
-      outcome: 'skipped',
-      fields,
-      patchOps: 0,
-      detail: 'not a core/v1 pod',
-      review: envelope({ uid: fields.uid, allowed: true }),
-    };
-  }
-  if (fields.operation !== 'CREATE') {
-    return {
-      outcome: 'skipped',
-      fields,
-      patchOps: 0,
-      detail: `operation ${fields.operation || '(none)'}`,
-      review: envelope({ uid: fields.uid, allowed: true }),
-    };
-  }
+  // CREATE or not, a Pod or not: the core's gate decides, and says why as data (an untouched result).
   try {
-    return answerMutation(fields, mutate(decoded.object, config, { operation: fields.operation }));
+    return answerMutation(fields, mutate(decoded.object, config, decoded.request));
   } catch (error) {
     return failureAnswer(fields, error);
   }
