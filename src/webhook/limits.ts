@@ -45,11 +45,12 @@ export interface ReviewLimits {
 }
 
 /**
- * 2 reviews: one body can arrive while another is reviewed; the review itself runs on the one event loop, so
- * more in parallel only adds memory (a body of up to the body limit, its parsed pod, an answer of up to
+ * 1 review: the review itself (JSON.parse of the body, most of its cost) runs on the one event loop, so more
+ * in parallel only adds memory (a body of up to the body limit, its parsed pod, an answer of up to
  * MAX_PATCH_BYTES each) and delays the probes: with 16 pods of 1,000,000 tolerations at once, /healthz took
- * about 2 s with 1 slot, 4 s with 2 and 8 s without a cap on the shared test machine
- * (bench/webhook-attacks.bench.ts); the 16-connection load benchmark shows no difference beyond noise.
- * Waiting up to 2 s keeps bursts answered within the manifests' 5 s webhook timeout.
+ * about 2 s with 1 slot, 3 to 4.5 s with 2 and 8 s without a cap on the shared test machine
+ * (bench/webhook-attacks.bench.ts); the 16-connection load benchmark shows no difference beyond noise. A
+ * slow client holds the slot at most the request timeout (10 s). Waiting up to 2 s keeps bursts answered
+ * within the manifests' 5 s webhook timeout.
  */
-export const REVIEW_LIMITS: ReviewLimits = { maxReviews: 2, queueTimeoutMs: 2_000 };
+export const REVIEW_LIMITS: ReviewLimits = { maxReviews: 1, queueTimeoutMs: 2_000 };
