@@ -126,6 +126,12 @@ const scenarios: Record<string, (webhook: WebhookProcess, ca: string) => Promise
     return `RSS ${mib(status(webhook.child.pid ?? 0, 'VmRSS'))}`;
   },
   load: async (webhook) => {
+    const pid = webhook.child.pid ?? 0;
+    const mainCpu = (): number => {
+      const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    };
+    const cpuBefore = mainCpu();
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', LOAD, 'load', `https://localhost:${webhook.port}/mutate`, '10', REVIEW_PATH],
@@ -134,8 +140,9 @@ const scenarios: Record<string, (webhook: WebhookProcess, ca: string) => Promise
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     await once(child, 'exit');
-    const figures = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as { requestsPerSecond: number };
-    return `${figures.requestsPerSecond.toFixed(0)} req/s; peak RSS ${mib(status(webhook.child.pid ?? 0, 'VmHWM'))}`;
+    const figures = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as { requestsPerSecond: number; total: number };
+    const mainUs = ((mainCpu() - cpuBefore) * 1e6) / Math.max(1, figures.total);
+    return `${figures.requestsPerSecond.toFixed(0)} req/s, main thread ${mainUs.toFixed(0)} µs/request; peak RSS ${mib(status(pid, 'VmHWM'))}`;
   },
   containers: async (webhook, ca) => {
     const body = reviewWith((spec, annotations) => {
