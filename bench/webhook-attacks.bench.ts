@@ -140,7 +140,10 @@ const scenarios: Record<string, (webhook: WebhookProcess, ca: string) => Promise
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     await once(child, 'exit');
-    const figures = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as { requestsPerSecond: number; total: number };
+    const figures = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as {
+      requestsPerSecond: number;
+      total: number;
+    };
     const mainUs = ((mainCpu() - cpuBefore) * 1e6) / Math.max(1, figures.total);
     return `${figures.requestsPerSecond.toFixed(0)} req/s, main thread ${mainUs.toFixed(0)} µs/request; peak RSS ${mib(status(pid, 'VmHWM'))}`;
   },
