@@ -88,13 +88,20 @@ export function createApp(deps: AppDeps): WebhookApp {
   };
 
   /**
-   * First on POST /mutate: the clock, the in-flight gauge and a review slot, given back when the exchange
-   * ends either way. Over the cap, the body stays unread until a slot frees up, or the answer is 429.
+   * First on POST /mutate: the clock, the in-flight gauge and, for a large or chunked body, a review slot,
+   * given back when the exchange ends either way. Over the cap, the body stays unread until a slot frees up,
+   * or the answer is 429.
    */
-  const startReview: RequestHandler = (_req, res, next) => {
+  const startReview: RequestHandler = (req, res, next) => {
     const started = now();
     reviewLocals(res).review = { started };
     metrics.inFlight.inc();
+    const declared = Number(req.headers['content-length']);
+    if (declared <= limits.smallBodyBytes) {
+      res.once('close', () => metrics.inFlight.dec());
+      next();
+      return;
+    }
     let holding = false;
     const cancel = slots.acquire(
       () => {

@@ -22,7 +22,7 @@ const DEFAULTS: WebhookConfig = {
     writeTimeoutMs: 10_000,
     maxConnections: 512,
   },
-  reviews: { maxReviews: 1, queueTimeoutMs: 2000 },
+  reviews: { maxReviews: 1, smallBodyBytes: 65_536, queueTimeoutMs: 2000 },
   help: false,
 };
 

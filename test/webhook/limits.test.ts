@@ -92,7 +92,10 @@ void describe('reviews in progress are capped (issue 14.3)', () => {
   void it('over --max-reviews a review waits for a slot, gets one when a review ends, or 429 after the wait; /healthz keeps answering', async () => {
     const fixture = testApp({ reviewLimits: { maxReviews: 1, queueTimeoutMs: 400 } });
     const port = await listen(fixture.app);
-    const body = Buffer.from(EXAMPLE_REVIEW_TEXT);
+    // Large enough to take a slot (over 64 KiB).
+    const large = exampleReview();
+    ((podOf(large).metadata as JsonMap).annotations as JsonMap)['example.com/padding'] = 'p'.repeat(100_000);
+    const body = Buffer.from(JSON.stringify(large));
     let release = (): void => undefined;
     const held = send(port, 'POST', '/mutate', body, { hold: new Promise((resolve) => (release = resolve)) });
     await eventually(
@@ -108,6 +111,8 @@ void describe('reviews in progress are capped (issue 14.3)', () => {
     assert.match(refused.body, /too many reviews in progress \(1\); retry shortly/);
     assert.ok(performance.now() - started >= 350, 'it waited for a slot first');
     assert.equal((await send(port, 'GET', '/healthz', undefined)).status, 200, 'the probes do not wait');
+    const small = await send(port, 'POST', '/mutate', Buffer.from(EXAMPLE_REVIEW_TEXT));
+    assert.equal(small.status, 200, 'a small review takes no slot: it is answered at once');
 
     const queued = send(port, 'POST', '/mutate', body);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -118,7 +123,7 @@ void describe('reviews in progress are capped (issue 14.3)', () => {
     assert.equal((JSON.parse(served.body) as { response: JsonMap }).response.patchType, 'JSONPatch');
 
     assert.equal(await metricValue(fixture.metrics, METRIC_NAMES.reviews, { outcome: 'throttled' }), 1);
-    assert.equal(await metricValue(fixture.metrics, METRIC_NAMES.reviews, { outcome: 'mutated' }), 2);
+    assert.equal(await metricValue(fixture.metrics, METRIC_NAMES.reviews, { outcome: 'mutated' }), 3);
     const throttled = fixture.records().find((record) => record.outcome === 'throttled');
     assert.equal(throttled?.level, 40);
     assert.equal(throttled.status, 429);
