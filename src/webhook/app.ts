@@ -98,7 +98,9 @@ export function createApp(deps: AppDeps): WebhookApp {
     metrics.inFlight.inc();
     const declared = Number(req.headers['content-length']);
     if (declared <= limits.smallBodyBytes) {
-      res.once('close', () => { metrics.inFlight.dec(); });
+      res.once('close', () => {
+        metrics.inFlight.dec();
+      });
       next();
       return;
     }
