@@ -151,7 +151,7 @@ const OPTIONS = {
     flag: '--max-reviews',
     env: 'DEBUGDEAD_MAX_REVIEWS',
     value: 'N',
-    description: `reviews in progress at most; more wait up to ${formatDuration(REVIEW_LIMITS.queueTimeoutMs / 1000)}, then get 429`,
+    description: `large reviews (body over ${REVIEW_LIMITS.smallBodyBytes / 1024} KiB) in progress at most; more wait up to ${formatDuration(REVIEW_LIMITS.queueTimeoutMs / 1000)}, then get 429`,
     defaultText: String(REVIEW_LIMITS.maxReviews),
   },
 } as const satisfies Record<string, Option>;
