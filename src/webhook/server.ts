@@ -6,10 +6,12 @@ import type { RequestListener } from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { loadTlsMaterial, type CertificateInfo, type TlsPaths } from '../tls/material.js';
+import { watchCertificates } from '../tls/reload.js';
+import { serverSecureContextOptions } from '../tls/server-options.js';
 import { trackConnections } from './connections.js';
 import { SERVER_LIMITS, type ServerLimits } from './limits.js';
 import type { WebhookMetrics } from './metrics.js';
-import { loadTlsMaterial, watchCertificates, type CertificateInfo, type TlsPaths } from './tls.js';
 
 export interface StartServerOptions {
   app: RequestListener;
@@ -56,7 +58,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   const limits = { ...SERVER_LIMITS, ...options.limits };
 
-  const server = https.createServer({ cert: initial.cert, key: initial.key, minVersion: 'TLSv1.2' });
+  const server = https.createServer(serverSecureContextOptions(initial));
   server.requestTimeout = limits.requestTimeoutMs;
   server.headersTimeout = limits.headersTimeoutMs;
   server.keepAliveTimeout = limits.idleTimeoutMs;
@@ -93,7 +95,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     paths: options.tls,
     current: initial,
     apply: (material) => {
-      server.setSecureContext({ cert: material.cert, key: material.key, minVersion: 'TLSv1.2' });
+      server.setSecureContext(serverSecureContextOptions(material));
     },
     logger,
     metrics,
