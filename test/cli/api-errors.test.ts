@@ -173,11 +173,27 @@ describe('translateStatus: every API failure says what happened and what to do',
         '4.000000]. It is a limit of the namespace, not a missing permission: see it with kubectl describe limitrange -n shop',
     },
     {
-      name: 'a ValidatingAdmissionPolicy names the policy and its binding',
+      name: 'a ValidatingAdmissionPolicy names the policy and its binding (a validation with reason Forbidden: 403)',
       status: 403,
       body: statusBody(
         403,
         'Forbidden',
+        "pods \"debug-web-1-abcde\" is forbidden: ValidatingAdmissionPolicy 'no-debug-copies' with binding 'no-debug-copies-shop' denied request: copies are not allowed here",
+      ),
+      operation: createPod,
+      type: KubeApiError,
+      message:
+        'the ValidatingAdmissionPolicy "no-debug-copies" (binding "no-debug-copies-shop") in namespace "shop" rejected pod ' +
+        '"debug-web-1-abcde": pods "debug-web-1-abcde" is forbidden: ValidatingAdmissionPolicy \'no-debug-copies\' with binding ' +
+        "'no-debug-copies-shop' denied request: copies are not allowed here. It is a policy of the cluster, not a missing " +
+        'permission: change the pod to meet it, or ask whoever runs the policy',
+    },
+    {
+      name: 'a ValidatingAdmissionPolicy names the policy and its binding (422, its default reason Invalid)',
+      status: 422,
+      body: statusBody(
+        422,
+        'Invalid',
         "pods \"debug-web-1-abcde\" is forbidden: ValidatingAdmissionPolicy 'no-debug-copies' with binding 'no-debug-copies-shop' denied request: copies are not allowed here",
       ),
       operation: createPod,

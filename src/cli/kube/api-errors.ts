@@ -59,9 +59,16 @@ const LIMIT_RANGE =
  * ValidatingAdmissionPolicy and any other admission plugin are shown as what they are, with the API server's
  * words.
  */
-function forbidden(status: number, message: string, operation: ApiOperation, endpoint: ApiEndpoint): KubeApiError {
+function forbidden(
+  status: number,
+  body: unknown,
+  message: string,
+  operation: ApiOperation,
+  endpoint: ApiEndpoint,
+): KubeApiError {
   const rejected = `${where(operation)} rejected ${thing(operation)}: ${message}`;
-  if (AUTHORIZER.test(message)) {
+  // No Status body (a refused websocket upgrade keeps only its code): the authorizer is by far the likeliest.
+  if (AUTHORIZER.test(message) || !isObject(body)) {
     const scope =
       operation.namespace === undefined
         ? 'cluster-wide (a ClusterRole and ClusterRoleBinding)'
@@ -69,15 +76,6 @@ function forbidden(status: number, message: string, operation: ApiOperation, end
     return new KubeApiError(
       `forbidden: context "${endpoint.contextName}" may not ${operation.verb} ${operation.resource} ${where(operation)}. ` +
         `Ask for RBAC permission to "${operation.verb}" "${operation.resource}" ${scope}. The API server said: ${message}`,
-      { statusCode: status },
-    );
-  }
-  const policy = VALIDATING_POLICY.exec(message);
-  if (policy) {
-    const [, name = '', binding] = policy;
-    return new KubeApiError(
-      `the ValidatingAdmissionPolicy "${name}"${binding === undefined ? '' : ` (binding "${binding}")`} ${rejected}. ` +
-        'It is a policy of the cluster, not a missing permission: change the pod to meet it, or ask whoever runs the policy',
       { statusCode: status },
     );
   }
@@ -137,6 +135,16 @@ export function translateStatus(
       { statusCode: status },
     );
   }
+  // A ValidatingAdmissionPolicy answers 422 (its default reason, Invalid) or the status its validation names.
+  const policy = VALIDATING_POLICY.exec(message);
+  if (policy) {
+    const [, name = '', binding] = policy;
+    return new KubeApiError(
+      `the ValidatingAdmissionPolicy "${name}"${binding === undefined ? '' : ` (binding "${binding}")`} ${where(operation)} rejected ${thing(operation)}: ${message}. ` +
+        'It is a policy of the cluster, not a missing permission: change the pod to meet it, or ask whoever runs the policy',
+      { statusCode: status },
+    );
+  }
   switch (status) {
     case 401:
       return new KubeApiError(
@@ -145,7 +153,7 @@ export function translateStatus(
         { statusCode: status },
       );
     case 403:
-      return forbidden(status, message, operation, endpoint);
+      return forbidden(status, body, message, operation, endpoint);
     case 404: {
       if (
         reason === 'NotFound' &&
