@@ -259,12 +259,12 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
   const body = options.local && local.outcome === 'mutated' ? local.pod : copy;
 
   if (options.dryRun === 'client') {
-    context.stdout.write(formatObject(body, options.output ?? 'yaml'));
+    context.stdout.write(await formatObject(body, options.output ?? 'yaml'));
     return EXIT_OK;
   }
   if (options.dryRun === 'server') {
     const answer = await client.createPod(body, { dryRun: true });
-    context.stdout.write(formatObject(answer, options.output ?? 'yaml'));
+    context.stdout.write(await formatObject(answer, options.output ?? 'yaml'));
     if (!isMutated(answer))
       throw webhookMissing(
         stringAt(answer.metadata, 'namespace') ?? namespace,
