@@ -5,6 +5,7 @@
 import { keepAliveBytes } from './keep-alive.js';
 import { isStringArray, objectArray, objectOrUndefined, text } from './json.js';
 import { ANNOTATIONS } from './names.js';
+import { MAX_ORIGINAL_ANNOTATION } from './plan.js';
 import { nameOf, type Subject } from './subject.js';
 
 export interface DenialRule {
@@ -39,20 +40,25 @@ function argvBytes(values: unknown): number {
   return isStringArray(values) ? values.reduce((sum, value) => sum + value.length + 3, 0) : 0;
 }
 
-/** Bytes the keep-alive commands and the original-command annotation add: what makes a result large. */
+/**
+ * Bytes the mutation adds to the pod, estimated before any of it is built: per target the keep-alive command
+ * (its script, as JSON) and the original argv it passes on; once, debug.dead/original (the argv again, JSON in
+ * JSON, at most 64 KiB: larger is replaced by a note), the tools container, volume, gate and marker.
+ */
 export function estimatedAddedBytes(subject: Subject): number {
   const targets = new Set([...(subject.selection?.containers ?? []), ...(subject.selection?.initContainers ?? [])]);
-  let bytes = 4096; // the tools container, volume, gate, marker annotation
+  let commands = 0;
+  let argvTotal = 0;
   for (const container of [...subject.initContainers, ...subject.containers]) {
     const name = nameOf(container);
     if (!targets.has(name)) continue;
     const image = subject.options?.imageCommands[name];
     const argv =
       argvBytes(container.command) + argvBytes(container.args) + argvBytes(image?.entrypoint) + argvBytes(image?.cmd);
-    // The argv is both in the keep-alive command and in debug.dead/original.
-    bytes += keepAliveBytes() + name.length + 2 * argv;
+    commands += keepAliveBytes() + name.length + argv;
+    argvTotal += argv;
   }
-  return bytes;
+  return 4096 + commands + Math.min(2 * argvTotal, MAX_ORIGINAL_ANNOTATION);
 }
 
 function controllerOwner(subject: Subject) {

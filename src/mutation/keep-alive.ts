@@ -93,9 +93,11 @@ export interface KeepAliveInput {
 
 const ESCAPED_SCRIPT = escapeKubeletExpansion(KEEP_ALIVE_SCRIPT);
 
-/** Bytes of a keep-alive command besides the original argv (for the mutation's size limit). */
+const KEEP_ALIVE_BYTES = JSON.stringify(ESCAPED_SCRIPT).length + 256;
+
+/** Bytes of a keep-alive command in JSON besides the original argv (for the mutation's size limit). */
 export function keepAliveBytes(): number {
-  return ESCAPED_SCRIPT.length + 256;
+  return KEEP_ALIVE_BYTES;
 }
 
 /**

@@ -23,6 +23,7 @@ export { UNTOUCHED, type UntouchedCode } from './gate.js';
 export { ADOPTION_LABELS } from './plan.js';
 export { DENIAL_RULES, MAX_ADDED_BYTES, MAX_TARGETS, type DenialRule } from './denials.js';
 export { MAX_WARNING_LENGTH, capWarning } from './warnings.js';
+export { selectContainers, type Selection } from './subject.js';
 
 function isReady(subject: Subject): subject is ReadySubject {
   return subject.options !== undefined && subject.selection !== undefined;

@@ -28,7 +28,7 @@ export const ADOPTION_LABELS: readonly string[] = [
 
 const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
 /** Above this, debug.dead/original would crowd the 256 KiB annotation budget; rerun still has the argv. */
-const MAX_ORIGINAL_ANNOTATION = 64 * 1024;
+export const MAX_ORIGINAL_ANNOTATION = 64 * 1024;
 
 /** Fields to set (in this order) and to remove on one object. */
 export interface FieldEdit {

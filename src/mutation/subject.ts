@@ -123,6 +123,21 @@ function selectTargets(
   };
 }
 
+/**
+ * The containers a debug.dead/container selection (parsed: checkOption/parseOption 'container') picks in a pod,
+ * and the names the pod does not have: the same rule the webhook denies by, for a surface that checks early.
+ */
+export function selectContainers(pod: Pod, requested: string[] | undefined): Selection {
+  const spec = objectOrUndefined(pod.spec);
+  const metadata = objectOrUndefined(pod.metadata);
+  return selectTargets(
+    requested,
+    objectOrUndefined(metadata?.annotations) ?? {},
+    objectArray(spec?.containers) ?? [],
+    objectArray(spec?.initContainers) ?? [],
+  );
+}
+
 export function describeSubject(
   pod: Pod,
   metadata: JsonObject,

@@ -4,12 +4,14 @@ import { describe, test } from 'node:test';
 import {
   DEFAULT_MUTATION_CONFIG,
   mutatePod,
+  selectContainers,
   type JsonObject,
   type MutationConfig,
   type MutationRequest,
   type MutationResult,
   type MutationSummary,
   type Pod,
+  type Selection,
 } from '../../src/mutation/index.js';
 import { keepAliveCommand } from '../../src/mutation/keep-alive.js';
 import { podProblems } from '../helpers/pod-check.js';
@@ -573,6 +575,27 @@ describe('§3.6 init containers as targets', () => {
     assert.ok(result.outcome === 'mutated');
     assert.deepEqual([result.summary.initContainers, result.warnings], [['mesh'], []]);
   });
+});
+
+describe('selectContainers: the selection rule, for surfaces that check early', () => {
+  const input = pod({
+    annotations: { 'kubectl.kubernetes.io/default-container': 'worker' },
+    spec: {
+      containers: [
+        { name: 'app', image: 'a' },
+        { name: 'worker', image: 'w' },
+      ],
+      initContainers: [{ name: 'migrate', image: 'm' }],
+    },
+  });
+  const cases: [string[] | undefined, Selection][] = [
+    [undefined, { containers: ['worker'], initContainers: [], unknown: [], warnings: [] }],
+    [['*'], { containers: ['app', 'worker'], initContainers: [], unknown: [], warnings: [] }],
+    [['migrate', 'api', 'app'], { containers: ['app'], initContainers: ['migrate'], unknown: ['api'], warnings: [] }],
+  ];
+  for (const [requested, expected] of cases) {
+    test(JSON.stringify(requested), () => assert.deepEqual(selectContainers(input, requested), expected));
+  }
 });
 
 describe('§3.5 untouched', () => {
