@@ -4,10 +4,19 @@
  * (SPEC §2). Adding an option flag is an entry in flags.ts, not a change here. Pure.
  */
 import { UsageError } from '../../errors.js';
-import { ANNOTATIONS, OPTIONS, checkOption, parseOption, type OptionName, type Pod } from '../../mutation/index.js';
+import {
+  ANNOTATIONS,
+  OPTIONS,
+  checkOption,
+  containerNames,
+  parseOption,
+  selectContainers,
+  type OptionName,
+  type Pod,
+} from '../../mutation/index.js';
 import type { FlagValues } from '../commands/args.js';
 import { OPTION_FLAGS, flagLabel, type FlagSpec } from '../commands/flags.js';
-import { objectsAt, stringAt } from '../../mutation/json.js';
+import { stringAt } from '../../mutation/json.js';
 
 /** The option flags given, by the option they set: text as typed, booleans as given (--keep-probes=false: false). */
 export type OptionFlags = { readonly [N in OptionName]?: string | boolean | undefined };
@@ -43,32 +52,24 @@ export function flagText(flags: OptionFlags, option: OptionName): string | undef
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Names of the pod's containers, init containers first (as `kubectl get pod` orders them). */
-export function podContainerNames(pod: Pod): { init: string[]; regular: string[] } {
-  const names = (key: string): string[] =>
-    objectsAt(pod.spec, key)
-      .map((container) => stringAt(container, 'name'))
-      .filter((name): name is string => name !== undefined);
-  return { init: names('initContainers'), regular: names('containers') };
-}
-
 /** Describes the pod's containers for messages: "app, sidecar (init containers: migrate)". */
 export function describeContainers(pod: Pod): string {
-  const { init, regular } = podContainerNames(pod);
-  const main = regular.length === 0 ? '(none)' : regular.join(', ');
-  return init.length === 0 ? main : `${main} (init containers: ${init.join(', ')})`;
+  const { containers, initContainers } = containerNames(pod);
+  const main = containers.length === 0 ? '(none)' : containers.join(', ');
+  return initContainers.length === 0 ? main : `${main} (init containers: ${initContainers.join(', ')})`;
 }
 
-/** Checks -c/--container against the pod, before anything is created (its syntax is the mutation's rule). */
+/**
+ * Checks -c/--container against the pod before anything is created, by the mutation's own rules (the syntax of
+ * debug.dead/container and the selection the webhook denies by), worded for the flag.
+ */
 export function validateContainerFlag(pod: Pod, container: string | undefined): void {
-  if (container === undefined || container.trim() === '*') return;
+  if (container === undefined) return;
   const parsed = parseOption('container', container);
   if (!parsed.ok) {
     throw new UsageError(`invalid value "${container}" for ${labelOf('container')}: use ${parsed.problem.valid}`);
   }
-  const { init, regular } = podContainerNames(pod);
-  const known = new Set([...init, ...regular]);
-  const unknown = parsed.value.filter((name) => !known.has(name));
+  const { unknown } = selectContainers(pod, parsed.value);
   if (unknown.length === 0) return;
   const podName = stringAt(pod.metadata, 'name') ?? '(unnamed)';
   const which =
