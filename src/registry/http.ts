@@ -54,7 +54,7 @@ async function readBounded(response: Response, limit: number, what: string): Pro
   const chunks: Buffer[] = [];
   let total = 0;
   if (response.body === null) return Buffer.alloc(0);
-  const reader = response.body.getReader();
+  const reader = response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;

@@ -56,7 +56,7 @@ function checkDigest(body: Buffer, expected: string | undefined, what: string, h
 
 function stringArrayOrNull(value: unknown, field: string, host: string): string[] | null {
   if (value === undefined || value === null) return null;
-  if (Array.isArray(value) && value.every((part) => typeof part === 'string')) return value as string[];
+  if (Array.isArray(value) && value.every((part) => typeof part === 'string')) return value;
   throw new RegistryProblem(
     PROBLEM_KINDS.badAnswer,
     `${host} has an image config whose ${field} is not a list of strings`,
@@ -142,7 +142,7 @@ export async function readImageCommand(options: ReadOptions): Promise<ImageComma
   if (kind === undefined) {
     throw new RegistryProblem(
       PROBLEM_KINDS.badAnswer,
-      `${host} answered ${what} with a media type debugdead does not read (${String(manifest.mediaType ?? top.headers.get('content-type'))}; Docker schema 2 and OCI are supported)`,
+      `${host} answered ${what} with a media type debugdead does not read (${typeof manifest.mediaType === 'string' ? manifest.mediaType : (top.headers.get('content-type') ?? 'none')}; Docker schema 2 and OCI are supported)`,
     );
   }
   if (kind === 'index') {

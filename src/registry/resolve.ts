@@ -21,8 +21,8 @@ export interface ResolveDependencies {
 }
 
 export type Resolution =
-  | { ok: true; command: ImageCommand; via: 'cache' | 'anonymous' | string }
-  | { ok: false; kind: string; reason: string };
+  /** `via`: `cache`, `anonymous`, or the source of the credential that worked. */
+  { ok: true; command: ImageCommand; via: string } | { ok: false; kind: string; reason: string };
 
 export async function resolveImageCommand(
   request: { reference: ImageReference; platform: Platform; credentials: readonly Credential[] },
