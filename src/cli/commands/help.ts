@@ -104,6 +104,12 @@ ${options(
     },
     { flags: '--exec=false', text: 'Open the shell in the copy at once (kubectl exec -it when kubectl is on PATH).' },
     {
+      flags: '--image-command=registry',
+      text:
+        "registry: read the image's ENTRYPOINT and CMD from its registry (pull secrets, docker config, anonymous;\n\t" +
+        'a few seconds at most, cached by digest) so rerun runs the exact command. none: do not look.',
+    },
+    {
       flags: '--keep-annotations=false',
       text: "Keep the source pod's annotations (debug.dead/* and kubectl.kubernetes.io/default-container always are).",
     },
