@@ -12,7 +12,6 @@ export const ANNOTATIONS = {
   mutated: 'debug.dead/mutated',
   original: 'debug.dead/original',
   source: 'debug.dead/source',
-  imageCommand: 'debug.dead/image-command',
 } as const;
 
 export const LABELS = {

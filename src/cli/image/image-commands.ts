@@ -7,9 +7,9 @@
  * resolved is one line on stderr that says why and what to do.
  */
 import { ANNOTATIONS, type JsonObject, type Pod } from '../../mutation/index.js';
+import type { ImageCommands } from '../../mutation/image-command.js';
 import { directoryCache } from '../../registry/cache.js';
 import { credentialHelperRunner } from '../../registry/cred-helper.js';
-import type { ImageCommand } from '../../registry/image-config.js';
 import { wantedPlatform, type Platform } from '../../registry/platform.js';
 import { formatReference, referenceToResolve, type ImageReference } from '../../registry/reference.js';
 import { PROBLEM_KINDS } from '../../registry/registry-problem.js';
@@ -20,8 +20,6 @@ import type { KubeClient } from '../kube/kube-client.js';
 import type { ImageCommandMode } from './image-command-flag.js';
 import { credentialsFor, readDockerConfig, readPullSecrets } from './pod-credentials.js';
 import { DEFAULT_BUDGET_MS } from './registry-access.js';
-
-export type ImageCommands = Record<string, ImageCommand>;
 
 interface Wanted {
   container: string;
