@@ -45,7 +45,8 @@ export function parseChallenges(header: string | null | undefined): Challenge[] 
         if (index >= rest.length) return challenges; // unterminated quote: stop here
         rest = rest.slice(index + 1);
       } else {
-        value = TOKEN.exec(rest)?.[0] ?? '';
+        // RFC 7235 wants a token here; servers also send unquoted URLs: take everything up to a comma or space.
+        value = /^[^\s,]*/.exec(rest)?.[0] ?? '';
         rest = rest.slice(value.length);
       }
       challenge.params[name] = value;
