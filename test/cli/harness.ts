@@ -22,6 +22,8 @@ export interface RunOptions {
   pollIntervalMs?: number;
   /** Registry access for the image-command resolution (default: none, the CLI contacts no registry). */
   registry?: CliContext['registry'];
+  /** Mutation defaults for --local (default: DEFAULT_MUTATION_CONFIG). */
+  mutationConfig?: CliContext['mutationConfig'];
 }
 
 export interface RunHandle {
@@ -91,7 +93,7 @@ export function startCli(argv: string[], options: RunOptions = {}): RunHandle {
       };
     },
     pollIntervalMs: options.pollIntervalMs ?? 1,
-    mutationConfig: DEFAULT_MUTATION_CONFIG,
+    mutationConfig: options.mutationConfig ?? DEFAULT_MUTATION_CONFIG,
     registry: options.registry,
   };
   const done = runCli(argv, context).then((code) => ({ code, stdout: stdoutText, stderr: stderrText }));
