@@ -101,19 +101,23 @@ export async function addImageCommands(
     if ('problem' in target) report(`cannot read its image reference: ${target.problem}`, container.name);
     else wanted.push({ container: container.name, reference: target.reference });
   }
-  const [platform, secrets, dockerConfig] = await Promise.all([
-    nodePlatform(client, input.source, signal),
-    readPullSecrets(client, input.source, signal),
-    readDockerConfig(access.dockerConfigPath),
-  ]);
-  const deps = {
-    fetch: access.fetch,
-    runHelper: credentialHelperRunner(context.childEnv),
-    cache: access.cacheDir === undefined ? undefined : directoryCache(access.cacheDir),
-    signal,
-  };
+  const platform = await nodePlatform(client, input.source, signal);
+  const cache = access.cacheDir === undefined ? undefined : directoryCache(access.cacheDir);
+  const resolved: ImageCommands = {};
+  // A digest already resolved costs no secret read and no request.
+  const misses: Wanted[] = [];
+  for (const item of wanted) {
+    const cached = item.reference.digest === undefined ? undefined : await cache?.get(item.reference.digest, platform);
+    if (cached === undefined) misses.push(item);
+    else resolved[item.container] = cached;
+  }
+  const [secrets, dockerConfig] =
+    misses.length === 0
+      ? [{ secrets: [], unreadable: [] }, undefined]
+      : await Promise.all([readPullSecrets(client, input.source, signal), readDockerConfig(access.dockerConfigPath)]);
+  const deps = { fetch: access.fetch, runHelper: credentialHelperRunner(context.childEnv), cache, signal };
   const results = await Promise.all(
-    wanted.map(async (item) => ({
+    misses.map(async (item) => ({
       item,
       resolution: await resolveImageCommand(
         {
@@ -125,7 +129,6 @@ export async function addImageCommands(
       ),
     })),
   );
-  const resolved: ImageCommands = {};
   for (const { item, resolution } of results) {
     if (resolution.ok) resolved[item.container] = resolution.command;
     else
