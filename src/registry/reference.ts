@@ -80,24 +80,21 @@ export function formatReference(reference: ImageReference): string {
 
 /**
  * What the kubelet ran: `status.containerStatuses[].imageID` when it names a repository and digest
- * (`docker.io/library/nginx@sha256:…`, `docker-pullable://nginx@sha256:…`), or a bare digest
- * (`sha256:…`, as some runtimes report) joined to the spec's repository; else the spec's `image`.
+ * (`docker.io/library/nginx@sha256:…`, `docker-pullable://nginx@sha256:…`); else the spec's `image`. A bare
+ * `sha256:…` (a runtime that reports the image ID, i.e. the config digest, for an image without a repository
+ * digest) names no manifest, so the spec's `image` is used then too.
  */
 export function referenceToResolve(
   image: string,
   imageID: string | undefined,
 ): { reference: ImageReference; fromStatus: boolean } | { problem: string } {
-  const spec = parseReference(image);
   const id = (imageID ?? '').replace(/^[a-z-]+:\/\//, '');
-  if (id !== '') {
-    if (DIGEST.test(id) && id.startsWith('sha256:')) {
-      if (!('problem' in spec)) return { reference: { ...spec, tag: undefined, digest: id }, fromStatus: true };
-    } else if (id.includes('@')) {
-      const fromStatus = parseReference(id);
-      if (!('problem' in fromStatus) && fromStatus.digest !== undefined)
-        return { reference: { ...fromStatus, tag: undefined }, fromStatus: true };
-    }
+  if (id.includes('@')) {
+    const fromStatus = parseReference(id);
+    if (!('problem' in fromStatus) && fromStatus.digest !== undefined)
+      return { reference: { ...fromStatus, tag: undefined }, fromStatus: true };
   }
+  const spec = parseReference(image);
   if ('problem' in spec) return spec;
   return { reference: spec, fromStatus: false };
 }

@@ -82,7 +82,7 @@ void describe('image references (Docker normalisation)', () => {
     [
       'ghcr.io/o/a:v1',
       D,
-      { reference: { registry: 'ghcr.io', repository: 'o/a', tag: undefined, digest: D }, fromStatus: true },
+      { reference: { registry: 'ghcr.io', repository: 'o/a', tag: 'v1', digest: undefined }, fromStatus: false },
     ],
     [
       'ghcr.io/o/a:v1',
