@@ -4,12 +4,12 @@
  * bounded by the caller's signal.
  */
 import { execFile } from 'node:child_process';
-import type { BasicCredential, HelperCredential } from './credentials.js';
+import type { DirectCredential, HelperCredential } from './credentials.js';
 
 export type HelperRunner = (
   helper: HelperCredential,
   signal: AbortSignal,
-) => Promise<BasicCredential | { problem: string }>;
+) => Promise<DirectCredential | { problem: string }>;
 
 /** A runner that executes helpers with this environment (PATH decides which `docker-credential-*` runs). */
 export function credentialHelperRunner(env: Record<string, string | undefined>): HelperRunner {
@@ -37,8 +37,8 @@ export function credentialHelperRunner(env: Record<string, string | undefined>):
     });
 }
 
-/** The helper's JSON answer; an identity token (Username `<token>`) is not supported and says so. */
-export function parseHelperAnswer(stdout: string, helper: HelperCredential): BasicCredential | { problem: string } {
+/** The helper's JSON answer: a username and secret, or (Username `<token>`) an identity token. */
+export function parseHelperAnswer(stdout: string, helper: HelperCredential): DirectCredential | { problem: string } {
   const program = `docker-credential-${helper.helper}`;
   let answer: unknown;
   try {
@@ -52,8 +52,6 @@ export function parseHelperAnswer(stdout: string, helper: HelperCredential): Bas
   if (typeof username !== 'string' || typeof secret !== 'string' || secret === '') {
     return { problem: `${program} has no credentials for ${helper.serverUrl}` };
   }
-  if (username === '<token>') {
-    return { problem: `${program} gave an identity token for ${helper.serverUrl}, which debugdead does not use` };
-  }
+  if (username === '<token>') return { kind: 'identity', identityToken: secret, source: helper.source };
   return { kind: 'basic', username, password: secret, source: helper.source };
 }

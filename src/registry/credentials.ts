@@ -13,6 +13,16 @@ export interface BasicCredential {
   source: string;
 }
 
+/**
+ * An identity token (docker's `identitytoken`, or a helper's answer with Username `<token>`): a refresh token
+ * traded at the registry's token service for an access token (the OAuth2 POST of the distribution spec).
+ */
+export interface IdentityCredential {
+  kind: 'identity';
+  identityToken: string;
+  source: string;
+}
+
 /** A credential helper to ask (`docker-credential-NAME get`). */
 export interface HelperCredential {
   kind: 'helper';
@@ -22,7 +32,10 @@ export interface HelperCredential {
   source: string;
 }
 
-export type Credential = BasicCredential | HelperCredential;
+/** What a registry request can carry. */
+export type DirectCredential = BasicCredential | IdentityCredential;
+
+export type Credential = DirectCredential | HelperCredential;
 
 const DOCKER_HUB_KEYS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
 
@@ -67,9 +80,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** One `auths` entry: `auth` (base64 of user:password) or `username` + `password`. */
-function entryCredential(entry: unknown, source: string): BasicCredential | undefined {
+/** One `auths` entry: `identitytoken`, `auth` (base64 of user:password) or `username` + `password`. */
+function entryCredential(entry: unknown, source: string): DirectCredential | undefined {
   if (!isRecord(entry)) return undefined;
+  if (typeof entry.identitytoken === 'string' && entry.identitytoken !== '') {
+    return { kind: 'identity', identityToken: entry.identitytoken, source };
+  }
   if (typeof entry.auth === 'string' && entry.auth !== '') {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -83,7 +99,7 @@ function entryCredential(entry: unknown, source: string): BasicCredential | unde
 }
 
 /** The credentials of an `auths` map for a registry, most specific key first. */
-function fromAuths(auths: unknown, registry: string, source: string): BasicCredential[] {
+function fromAuths(auths: unknown, registry: string, source: string): DirectCredential[] {
   if (!isRecord(auths)) return [];
   const matches = Object.keys(auths)
     .filter((key) => keyMatches(key, registry))
@@ -96,7 +112,7 @@ export function pullSecretCredentials(
   secret: { type?: string; dockerconfigjson?: string; dockercfg?: string },
   registry: string,
   source: string,
-): BasicCredential[] {
+): DirectCredential[] {
   const parse = (text: string | undefined): unknown => {
     if (text === undefined) return undefined;
     try {

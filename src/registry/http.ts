@@ -5,7 +5,7 @@
  * to a loopback registry.
  */
 import { parseChallenges } from './challenge.js';
-import type { BasicCredential } from './credentials.js';
+import type { BasicCredential, DirectCredential } from './credentials.js';
 import { isLoopbackHost } from './reference.js';
 import { PROBLEM_KINDS, RegistryProblem } from './registry-problem.js';
 
@@ -36,7 +36,7 @@ export interface SessionOptions {
   /** `https://host[:port]` or, for loopback, `http://…`. */
   baseUrl: string;
   repository: string;
-  credential: BasicCredential | undefined;
+  credential: DirectCredential | undefined;
   signal: AbortSignal;
   fetch: Fetch;
 }
@@ -174,6 +174,12 @@ export class RegistrySession {
       if (credential === undefined) {
         throw new RegistryProblem(PROBLEM_KINDS.auth, `${this.registryHost} needs credentials (basic authentication)`);
       }
+      if (credential.kind === 'identity') {
+        throw new RegistryProblem(
+          PROBLEM_KINDS.auth,
+          `${this.registryHost} wants basic authentication, and ${credential.source} has only an identity token for it`,
+        );
+      }
       if (!mayCarryCredentials(this.options.baseUrl, this.options.baseUrl, 'registry')) {
         throw new RegistryProblem(
           PROBLEM_KINDS.refused,
@@ -208,14 +214,29 @@ export class RegistrySession {
     }
     if (params.service !== undefined) realm.searchParams.set('service', params.service);
     realm.searchParams.set('scope', params.scope ?? `repository:${this.options.repository}:pull`);
-    const credential = this.options.credential;
-    const headers: Record<string, string> = { 'User-Agent': USER_AGENT, Accept: 'application/json' };
     const foreign = !mayCarryCredentials(this.options.baseUrl, realm.toString(), 'token');
-    if (credential !== undefined && !foreign) headers.Authorization = this.basicHeader(credential);
+    // Held back from a token service on another host: it is asked anonymously.
+    const credential = foreign ? undefined : this.options.credential;
+    const headers: Record<string, string> = { 'User-Agent': USER_AGENT, Accept: 'application/json' };
+    const init: RequestInit = { headers, redirect: 'manual', signal: this.options.signal };
+    if (credential?.kind === 'basic') headers.Authorization = this.basicHeader(credential);
+    if (credential?.kind === 'identity') {
+      // The OAuth2 refresh-token grant (distribution token spec): a POST form, the token in the body.
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: credential.identityToken,
+        client_id: 'kubectl-debugdead',
+        service: params.service ?? '',
+        scope: realm.searchParams.get('scope') ?? '',
+      });
+      init.method = 'POST';
+      init.body = form.toString();
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    }
     let response: Response;
     try {
       // No redirects for the token request: a redirect would be one more host to trust with the credentials.
-      response = await this.options.fetch(realm, { headers, redirect: 'manual', signal: this.options.signal });
+      response = await this.options.fetch(realm, init);
     } catch (error) {
       throw describeNetworkError(error, realm.toString(), this.options.signal);
     }
@@ -223,10 +244,10 @@ export class RegistrySession {
     if (response.status === 401 || response.status === 403) {
       throw new RegistryProblem(
         PROBLEM_KINDS.auth,
-        credential === undefined
-          ? `${this.registryHost} needs credentials (its token service refused an anonymous token)`
-          : foreign
-            ? `the token service of ${this.registryHost} is on another host (${realm.host}): debugdead does not send your credentials there`
+        foreign && this.options.credential !== undefined
+          ? `the token service of ${this.registryHost} is on another host (${realm.host}): debugdead does not send your credentials there`
+          : credential === undefined
+            ? `${this.registryHost} needs credentials (its token service refused an anonymous token)`
             : `${this.registryHost} refused the credentials from ${credential.source} (HTTP ${response.status})`,
       );
     }
@@ -253,7 +274,7 @@ export class RegistrySession {
         `the token service of ${this.registryHost} answered without a token`,
       );
     }
-    if (foreign && credential !== undefined) this.foreignRealm = realm.host;
+    if (foreign && this.options.credential !== undefined) this.foreignRealm = realm.host;
     return token;
   }
 

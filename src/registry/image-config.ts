@@ -4,7 +4,7 @@
  * bounded in size and checked against its digest.
  */
 import { createHash } from 'node:crypto';
-import type { BasicCredential } from './credentials.js';
+import type { DirectCredential } from './credentials.js';
 import { RegistrySession, type Answer, type Fetch } from './http.js';
 import { kindOfManifest, MANIFEST_ACCEPT, MEDIA_TYPES } from './media-types.js';
 import { pickPlatform, platformText, type IndexEntry, type Platform } from './platform.js';
@@ -67,7 +67,7 @@ function statusProblem(
   answer: Answer,
   what: string,
   host: string,
-  credential: BasicCredential | undefined,
+  credential: DirectCredential | undefined,
   foreignRealm: string | undefined,
 ): RegistryProblem {
   if (answer.status === 401 || answer.status === 403) {
@@ -111,7 +111,7 @@ function descriptor(value: unknown): IndexEntry | undefined {
 export interface ReadOptions {
   reference: ImageReference;
   platform: Platform;
-  credential: BasicCredential | undefined;
+  credential: DirectCredential | undefined;
   signal: AbortSignal;
   fetch: Fetch;
 }

@@ -6,7 +6,7 @@
  */
 import type { ImageCommandCache } from './cache.js';
 import type { HelperRunner } from './cred-helper.js';
-import type { BasicCredential, Credential } from './credentials.js';
+import type { Credential, DirectCredential } from './credentials.js';
 import type { Fetch } from './http.js';
 import { readImageCommand, type ImageCommand } from './image-config.js';
 import type { Platform } from './platform.js';
@@ -34,7 +34,7 @@ export async function resolveImageCommand(
     if (cached !== undefined) return { ok: true, command: cached, via: 'cache' };
   }
   const notes: string[] = [];
-  const attempt = async (credential: BasicCredential | undefined): Promise<Resolution | undefined> => {
+  const attempt = async (credential: DirectCredential | undefined): Promise<Resolution | undefined> => {
     try {
       const command = await readImageCommand({
         reference,
@@ -61,18 +61,18 @@ export async function resolveImageCommand(
     }
   };
   for (const credential of request.credentials) {
-    let basic: BasicCredential;
+    let direct: DirectCredential;
     if (credential.kind === 'helper') {
       const answer = await deps.runHelper(credential, deps.signal);
       if ('problem' in answer) {
         notes.push(answer.problem);
         continue;
       }
-      basic = answer;
+      direct = answer;
     } else {
-      basic = credential;
+      direct = credential;
     }
-    const result = await attempt(basic);
+    const result = await attempt(direct);
     if (result !== undefined) return result;
   }
   const anonymous = await attempt(undefined);

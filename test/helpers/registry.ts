@@ -92,6 +92,8 @@ export interface TestRegistry {
   readonly service: string;
   readonly username: string;
   readonly password: string;
+  /** The refresh token the bearer front's token endpoint accepts in an OAuth2 POST (an identity token). */
+  readonly identityToken: string;
   /** By `repository:tag`. */
   readonly images: Readonly<Record<string, PushedImage>>;
   /** Requests seen since start (with `logRequests`). */
@@ -108,6 +110,7 @@ interface ReadyLine {
   service: string;
   username: string;
   password: string;
+  identityToken: string;
   images: Record<string, PushedImage>;
 }
 
@@ -174,6 +177,7 @@ export async function startRegistry(
     service: ready.service,
     username: ready.username,
     password: ready.password,
+    identityToken: ready.identityToken,
     images: ready.images,
     requests: () => [...requests],
     stop: () => {

@@ -169,7 +169,10 @@ void describe('CLI image-command resolution against a real API server and a real
       app: { entrypoint: ['/arm64/app'], cmd: ['--arm64'], digest: digestOf('team/multi:v1') },
     });
     // The report prints what really ran: the arm64 image's ENTRYPOINT with the pod's args (its CMD dropped).
-    assert.match(result.stdout, /\nOriginal command of app:\n {2}ran: {5}\/arm64\/app --from-args\n {2}from: {4}the image's ENTRYPOINT and the pod's args/);
+    assert.match(
+      result.stdout,
+      /\nOriginal command of app:\n {2}ran: {5}\/arm64\/app --from-args\n {2}from: {4}the image's ENTRYPOINT and the pod's args/,
+    );
   });
 
   void it('a pod with a command needs no lookup', async () => {

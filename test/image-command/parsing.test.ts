@@ -200,6 +200,14 @@ void describe('credentials: which entry serves a registry', () => {
       { kind: 'basic', username: 'u2', password: 'p2', source: 'pull secret ns/s' },
     ]);
   });
+  it('an identitytoken entry is an identity credential', () => {
+    const json = JSON.stringify({
+      auths: { 'myregistry.azurecr.io': { auth: b64('00000000-0000-0000-0000-000000000000:'), identitytoken: 'rt' } },
+    });
+    assert.deepEqual(pullSecretCredentials({ dockerconfigjson: json }, 'myregistry.azurecr.io', 's'), [
+      { kind: 'identity', identityToken: 'rt', source: 's' },
+    ]);
+  });
   it('.dockercfg (legacy): the map itself', () => {
     const cfg = JSON.stringify({ 'https://index.docker.io/v1/': { auth: b64('hub:pw'), email: 'x@y' } });
     assert.deepEqual(pullSecretCredentials({ dockercfg: cfg }, 'docker.io', 's'), [
@@ -255,7 +263,12 @@ void describe('credentials: which entry serves a registry', () => {
       problem: 'docker-credential-x answered something that is not JSON',
     });
     assert.deepEqual(parseHelperAnswer('{"Username":"<token>","Secret":"refresh"}', helper), {
-      problem: 'docker-credential-x gave an identity token for ghcr.io, which debugdead does not use',
+      kind: 'identity',
+      identityToken: 'refresh',
+      source: 'cfg',
+    });
+    assert.deepEqual(parseHelperAnswer('{"Username":"u","Secret":""}', helper), {
+      problem: 'docker-credential-x has no credentials for ghcr.io',
     });
   });
 });

@@ -157,6 +157,28 @@ void describe('registry client against a real registry', { skip: reason }, () =>
     });
   });
 
+  void it('an identity token is traded at the token service (OAuth2 refresh-token POST)', async () => {
+    const identity: Credential = {
+      kind: 'identity',
+      identityToken: registry.identityToken,
+      source: 'cfg identitytoken',
+    };
+    assert.deepEqual(await resolve(`${registry.bearer}/team/both:v1`, [identity]), {
+      ok: true,
+      command: { entrypoint: ['/entry'], cmd: ['cmd1', 'cmd2'], digest: digestOf('team/both:v1') },
+      via: 'cfg identitytoken',
+    });
+    const stale: Credential = { ...identity, identityToken: 'expired' };
+    const refused = await resolve(`${registry.bearer}/team/both:v1`, [stale]);
+    assert.equal(refused.ok, false);
+    assert.match(refused.reason, /refused the credentials from cfg identitytoken \(HTTP 401\)/);
+    const onBasic = await resolve(`${registry.basic}/team/both:v1`, [identity]);
+    assert.match(
+      onBasic.ok ? '' : onBasic.reason,
+      /wants basic authentication, and cfg identitytoken has only an identity token for it/,
+    );
+  });
+
   void it('asks a docker-credential helper with the docker protocol (server URL on stdin)', async () => {
     const bin = path.join(scratch, 'bin');
     const seen = path.join(scratch, 'helper-stdin');

@@ -17,7 +17,10 @@ type authFront struct {
 	service  string
 	username string
 	password string
-	public   map[string]bool
+	// identityToken: the refresh token the OAuth2 POST form of the token endpoint accepts (docker's identity
+	// tokens, `identitytoken` in a docker config or `<token>` from a credential helper).
+	identityToken string
+	public        map[string]bool
 
 	mu     sync.Mutex
 	tokens map[string]string // token -> repository it grants pull on
@@ -87,6 +90,10 @@ func (a *authFront) serveBearer(w http.ResponseWriter, r *http.Request) {
 // serveToken: GET /token?service=…&scope=repository:NAME:pull with basic credentials (or none for a
 // public repository) answers {"token": …, "access_token": …} as the distribution token spec says.
 func (a *authFront) serveToken(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		a.serveRefreshToken(w, r)
+		return
+	}
 	if r.URL.Query().Get("service") != a.service {
 		http.Error(w, `{"errors":[{"code":"DENIED","message":"unknown service"}]}`, http.StatusBadRequest)
 		return
@@ -126,4 +133,33 @@ func (a *authFront) serveBasic(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	unauthorized(w, `Basic realm="debugdead-test-registry"`)
+}
+
+// serveRefreshToken: POST /token with grant_type=refresh_token, refresh_token, service, scope, client_id
+// (the distribution spec's OAuth2 flow) answers {"access_token": …} granting pull on the scope's repository.
+func (a *authFront) serveRefreshToken(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, `{"errors":[{"code":"DENIED","message":"bad form"}]}`, http.StatusBadRequest)
+		return
+	}
+	form := r.PostForm
+	if form.Get("grant_type") != "refresh_token" || form.Get("service") != a.service || form.Get("client_id") == "" {
+		http.Error(w, `{"errors":[{"code":"DENIED","message":"unsupported grant"}]}`, http.StatusBadRequest)
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(form.Get("refresh_token")), []byte(a.identityToken)) != 1 {
+		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"bad refresh token"}]}`, http.StatusUnauthorized)
+		return
+	}
+	parts := strings.Split(form.Get("scope"), ":")
+	if len(parts) != 3 || parts[0] != "repository" {
+		http.Error(w, `{"errors":[{"code":"DENIED","message":"bad scope"}]}`, http.StatusBadRequest)
+		return
+	}
+	token := randomHex(16)
+	a.mu.Lock()
+	a.tokens[token] = parts[1]
+	a.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": token, "expires_in": 300})
 }

@@ -33,15 +33,17 @@ import (
 )
 
 type readyLine struct {
-	Ready     bool                   `json:"ready"`
-	Bearer    string                 `json:"bearer"`
-	Basic     string                 `json:"basic"`
-	Anonymous string                 `json:"anonymous"`
-	Service   string                 `json:"service"`
-	Username  string                 `json:"username"`
-	Password  string                 `json:"password"`
-	Images    map[string]pushedImage `json:"images"`
-	Pid       int                    `json:"pid"`
+	Ready     bool   `json:"ready"`
+	Bearer    string `json:"bearer"`
+	Basic     string `json:"basic"`
+	Anonymous string `json:"anonymous"`
+	Service   string `json:"service"`
+	Username  string `json:"username"`
+	Password  string `json:"password"`
+	// IdentityToken: the refresh token the bearer front's token endpoint accepts (OAuth2 POST).
+	IdentityToken string                 `json:"identityToken"`
+	Images        map[string]pushedImage `json:"images"`
+	Pid           int                    `json:"pid"`
 }
 
 // out serialises the lines printed on stdout (the ready line and request lines).
@@ -80,6 +82,7 @@ func main() {
 	imagesFile := flag.String("images", "", "JSON file describing the images to push (see README.md)")
 	username := flag.String("username", "debugdead", "the user the token endpoint and the basic front accept")
 	password := flag.String("password", "", "its password (default: random)")
+	identityToken := flag.String("identity-token", "", "the refresh token the token endpoint's OAuth2 POST accepts (default: random)")
 	service := flag.String("service", "debugdead-test-registry", "the service named in the bearer challenge")
 	bearerPort := flag.Int("bearer-port", 0, "port of the bearer front (0: a free one)")
 	basicPort := flag.Int("basic-port", 0, "port of the basic front (0: a free one)")
@@ -89,6 +92,9 @@ func main() {
 	flag.Parse()
 	if *password == "" {
 		*password = randomHex(12)
+	}
+	if *identityToken == "" {
+		*identityToken = randomHex(16)
 	}
 
 	var specs []imageSpec
@@ -111,13 +117,14 @@ func main() {
 		}
 	}
 	auth := &authFront{
-		registry: store,
-		realm:    "http://" + bearerL.Addr().String() + "/token",
-		service:  *service,
-		username: *username,
-		password: *password,
-		public:   public,
-		tokens:   map[string]string{},
+		registry:      store,
+		realm:         "http://" + bearerL.Addr().String() + "/token",
+		service:       *service,
+		username:      *username,
+		password:      *password,
+		identityToken: *identityToken,
+		public:        public,
+		tokens:        map[string]string{},
 	}
 	// Requests are logged from the ready line on (the pushes are not the tests' business).
 	var logging atomic.Bool
@@ -154,7 +161,7 @@ func main() {
 	logging.Store(*logRequests)
 	printLine(readyLine{
 		Ready: true, Bearer: bearerL.Addr().String(), Basic: basicL.Addr().String(),
-		Anonymous: anonymousL.Addr().String(), Service: *service, Username: *username, Password: *password,
+		Anonymous: anonymousL.Addr().String(), Service: *service, Username: *username, Password: *password, IdentityToken: *identityToken,
 		Images: images, Pid: os.Getpid(),
 	})
 
