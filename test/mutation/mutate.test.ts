@@ -6,6 +6,7 @@ import {
   mutatePod,
   type JsonObject,
   type MutationConfig,
+  type MutationRequest,
   type MutationResult,
   type MutationSummary,
   type Pod,
@@ -557,50 +558,88 @@ describe('§3.6 init containers as targets', () => {
 });
 
 describe('§3.5 untouched', () => {
-  const cases: { name: string; input: unknown; operation?: string; reason: string }[] = [
+  const cases: { name: string; input: unknown; operation?: string; code: string; reason: string }[] = [
     {
       name: 'no annotation',
       input: { ...pod(), metadata: { name: 'web' } },
+      code: 'not-annotated',
       reason: 'no debug.dead/enable: "true" annotation',
     },
     {
       name: 'annotation "True"',
       input: pod({ annotations: { 'debug.dead/enable': 'True' } }),
+      code: 'not-annotated',
       reason: 'no debug.dead/enable: "true" annotation',
     },
     {
       name: 'annotation "false"',
       input: pod({ annotations: { 'debug.dead/enable': 'false' } }),
+      code: 'not-annotated',
       reason: 'no debug.dead/enable: "true" annotation',
     },
-    { name: 'already mutated', input: pod({ annotations: { 'debug.dead/mutated': '{}' } }), reason: 'already mutated' },
+    {
+      name: 'already mutated',
+      input: pod({ annotations: { 'debug.dead/mutated': '{}' } }),
+      code: 'already-mutated',
+      reason: 'already mutated',
+    },
     {
       name: 'a mirror pod',
       input: pod({ annotations: { 'kubernetes.io/config.mirror': 'abc' } }),
+      code: 'mirror-pod',
       reason: 'mirror pod',
     },
-    { name: 'UPDATE', input: pod(), operation: 'UPDATE', reason: 'operation UPDATE is not CREATE' },
-    { name: 'DELETE', input: pod(), operation: 'DELETE', reason: 'operation DELETE is not CREATE' },
-    { name: 'CONNECT', input: pod(), operation: 'CONNECT', reason: 'operation CONNECT is not CREATE' },
-    { name: 'a Deployment', input: { ...pod(), kind: 'Deployment' }, reason: 'not a Pod' },
-    { name: 'null', input: null, reason: 'not a Pod' },
-    { name: 'an array', input: [pod()], reason: 'not a Pod' },
-    { name: 'a string', input: 'Pod', reason: 'not a Pod' },
+    { name: 'UPDATE', input: pod(), operation: 'UPDATE', code: 'not-create', reason: 'operation UPDATE is not CREATE' },
+    { name: 'DELETE', input: pod(), operation: 'DELETE', code: 'not-create', reason: 'operation DELETE is not CREATE' },
+    {
+      name: 'CONNECT',
+      input: pod(),
+      operation: 'CONNECT',
+      code: 'not-create',
+      reason: 'operation CONNECT is not CREATE',
+    },
+    { name: 'a Deployment', input: { ...pod(), kind: 'Deployment' }, code: 'not-a-pod', reason: 'not a Pod' },
+    { name: 'null', input: null, code: 'not-a-pod', reason: 'not a Pod' },
+    { name: 'an array', input: [pod()], code: 'not-a-pod', reason: 'not a Pod' },
+    { name: 'a string', input: 'Pod', code: 'not-a-pod', reason: 'not a Pod' },
   ];
-  for (const { name, input, operation, reason } of cases) {
+  for (const { name, input, operation, code, reason } of cases) {
     test(name, () => {
       assert.deepEqual(mutatePod(input, DEFAULT_MUTATION_CONFIG, operation === undefined ? {} : { operation }), {
         outcome: 'untouched',
+        code,
         reason,
       });
     });
   }
+
+  test('the request as an admission adapter passes it: only a core/v1 Pod, no subresource', () => {
+    const podKind = { group: '', version: 'v1', kind: 'Pod' };
+    const pods = { group: '', version: 'v1', resource: 'pods' };
+    const requests: [MutationRequest, string][] = [
+      [{ operation: 'CREATE', kind: podKind, resource: pods }, 'mutated'],
+      [{ operation: 'CREATE', kind: podKind, resource: pods, subResource: '' }, 'mutated'],
+      [{ operation: 'CREATE', kind: podKind, resource: pods, subResource: 'ephemeralcontainers' }, 'not-a-pod'],
+      [{ operation: 'CREATE', kind: { ...podKind, group: 'example.com' }, resource: pods }, 'not-a-pod'],
+      [{ operation: 'CREATE', kind: podKind, resource: { ...pods, version: 'v2' } }, 'not-a-pod'],
+      [{ operation: 'CREATE', kind: 'Pod' }, 'not-a-pod'],
+      [{ operation: '' }, 'not-create'],
+    ];
+    assert.deepEqual(
+      requests.map(([request]) => {
+        const result = mutatePod(pod(), DEFAULT_MUTATION_CONFIG, request);
+        return result.outcome === 'untouched' ? result.code : result.outcome;
+      }),
+      requests.map(([, expected]) => expected),
+    );
+  });
 
   test('mutating the result again is untouched (idempotent)', () => {
     const first = run(pod());
     assert.ok(first.outcome === 'mutated');
     assert.deepEqual(mutatePod(first.pod, DEFAULT_MUTATION_CONFIG), {
       outcome: 'untouched',
+      code: 'already-mutated',
       reason: 'already mutated',
     });
   });
