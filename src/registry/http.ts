@@ -13,7 +13,6 @@ export type Fetch = typeof fetch;
 
 export const USER_AGENT = 'kubectl-debugdead/0.1.0';
 const MAX_REDIRECTS = 5;
-const MAX_ERROR_BODY = 4096;
 const MAX_TOKEN_BODY = 64 * 1024;
 
 /**
@@ -142,14 +141,28 @@ export class RegistrySession {
         current = next.toString();
         continue;
       }
-      const ok = response.status >= 200 && response.status < 300;
-      const body = await readBounded(response, ok ? limit : MAX_ERROR_BODY, what);
+      // An error answer's body is never used: not read, whatever its size.
+      if (response.status < 200 || response.status >= 300) {
+        await response.body?.cancel().catch(() => undefined);
+        return { status: response.status, headers: response.headers, body: Buffer.alloc(0), url: current };
+      }
+      const body = await this.read(() => readBounded(response, limit, what), current);
       return { status: response.status, headers: response.headers, body, url: current };
     }
     throw new RegistryProblem(
       PROBLEM_KINDS.badAnswer,
       `${this.registryHost} redirected ${what} more than ${MAX_REDIRECTS} times`,
     );
+  }
+
+  /** A body read under the signal: an abort or a broken connection mid-body is a one-line problem too. */
+  private async read(body: () => Promise<Buffer>, url: string): Promise<Buffer> {
+    try {
+      return await body();
+    } catch (error) {
+      if (error instanceof RegistryProblem) throw error;
+      throw describeNetworkError(error, url, this.options.signal);
+    }
   }
 
   /** GET `path` of the registry API; answers 401 with the challenge once, then gives the answer as it is. */
@@ -240,7 +253,7 @@ export class RegistrySession {
     } catch (error) {
       throw describeNetworkError(error, realm.toString(), this.options.signal);
     }
-    const body = await readBounded(response, MAX_TOKEN_BODY, 'the token answer');
+    const body = await this.read(() => readBounded(response, MAX_TOKEN_BODY, 'the token answer'), realm.toString());
     if (response.status === 401 || response.status === 403) {
       throw new RegistryProblem(
         PROBLEM_KINDS.auth,

@@ -84,7 +84,7 @@ function statusProblem(
         : `${host} refused the credentials from ${credential.source} for ${what} (HTTP ${answer.status})`,
     );
   }
-  if (answer.status === 404) return new RegistryProblem(PROBLEM_KINDS.notFound, `${host} has no ${what} (HTTP 404)`);
+  if (answer.status === 404) return new RegistryProblem(PROBLEM_KINDS.notFound, `${what} is not on ${host} (HTTP 404)`);
   return new RegistryProblem(PROBLEM_KINDS.badAnswer, `${host} answered HTTP ${answer.status} for ${what}`);
 }
 

@@ -289,6 +289,26 @@ void describe('misbehaving registries', () => {
     });
   });
 
+  void it('a body that stalls half-way is cut off by the time budget; a huge error body is not read', async () => {
+    const stalled = await serve('127.0.0.1', (_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' });
+      response.write('{"schemaVersion": 2,');
+    });
+    assert.deepEqual(await resolve(`${stalled.host}/app:v1`, { credentials: [], timeoutMs: 300 }), {
+      ok: false,
+      kind: 'timeout',
+      reason: `no answer from ${stalled.host} in time`,
+    });
+    const noisy = await serve('127.0.0.1', (_request, response) =>
+      json(response, 404, 'x'.repeat(8 * 1024 * 1024), 'text/html'),
+    );
+    assert.deepEqual(await resolve(`${noisy.host}/app:v1`, { credentials: [] }), {
+      ok: false,
+      kind: 'not-found',
+      reason: `the manifest of app:v1 is not on ${noisy.host} (HTTP 404)`,
+    });
+  });
+
   void it('a registry that never answers is cut off by the time budget', async () => {
     const silent = await serve('127.0.0.1', () => undefined);
     const started = Date.now();
