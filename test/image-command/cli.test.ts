@@ -1,8 +1,10 @@
 /**
- * The CLI resolves the image command against a real API server and a real registry: a pod without `command`
+ * The CLI resolves the image command against a real API server (with the real webhook registered as shipped)
+ * and a real registry: a pod without `command`
  * whose status carries an imageID from the registry, copied with the pull secret of its namespace; the
  * same with the secret unreadable for the user (the docker config serves); with the registry stopped (the
- * copy is made, one clear line); with --dry-run=client|server and --image-command=none.
+ * copy is made, one clear line); with --dry-run=client|server and --image-command=none; and through the
+ * webhook (no --local): the stored copy's debug.dead/original records the argv the runtime ran.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,14 +14,8 @@ import { after, before, describe, it } from 'node:test';
 import { load } from 'js-yaml';
 import type { RegistryAccess } from '../../src/cli/image/registry-access.js';
 import { runCliInProcess, type RunResult } from '../cli/harness.js';
-import {
-  START_TIMEOUT_MS,
-  apiServerUnavailableReason,
-  createNamespace,
-  startApiServer,
-  waitFor,
-  type ApiServer,
-} from '../helpers/apiserver.js';
+import { START_TIMEOUT_MS, apiServerUnavailableReason, waitFor, type ApiServer } from '../helpers/apiserver.js';
+import { startRealCluster, type RealCluster } from '../helpers/real-cluster.js';
 import { registryUnavailableReason, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { HOSTILE_CMD, HOSTILE_ENTRYPOINT, TEST_IMAGES } from './images.js';
 
@@ -32,28 +28,28 @@ interface KubePod {
 }
 
 void describe('CLI image-command resolution against a real API server and a real registry', { skip: reason }, () => {
-  let api: ApiServer | undefined;
+  let cluster: RealCluster | undefined;
   let registry: TestRegistry | undefined;
   let scratch = '';
   const ns = 'imgcmd';
 
   before(
     async () => {
-      [api, registry] = await Promise.all([
-        startApiServer(),
+      [cluster, registry] = await Promise.all([
+        startRealCluster(),
         startRegistry({ images: TEST_IMAGES, logRequests: true }),
       ]);
       scratch = mkdtempSync(path.join(tmpdir(), 'debugdead-imgcmd-'));
-      await createNamespace(api, ns);
+      await cluster.optIn(ns);
     },
     { timeout: START_TIMEOUT_MS },
   );
   after(async () => {
-    await Promise.all([api?.stop(), registry?.stop()]);
+    await Promise.all([cluster?.stop(), registry?.stop()]);
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  const server = (): ApiServer => api ?? assert.fail('no API server');
+  const server = (): ApiServer => cluster?.server ?? assert.fail('no API server');
   const reg = (): TestRegistry => registry ?? assert.fail('no registry');
   const auth = (): string => Buffer.from(`${reg().username}:${reg().password}`).toString('base64');
   const digestOf = (key: string): string => reg().images[key]?.digest ?? assert.fail(`no image ${key}`);
@@ -150,6 +146,24 @@ void describe('CLI image-command resolution against a real API server and a real
     assert.deepEqual(await storedImageCommand('debug-hostile-img01'), {
       app: { entrypoint: HOSTILE_ENTRYPOINT, cmd: HOSTILE_CMD, digest: digestOf('team/hostile:v1') },
     });
+  });
+
+  void it('through the webhook (no --local): the stored copy records the argv the runtime ran, and the report prints it', async () => {
+    const result = await cli(['hostile', '-n', ns, '--no-wait'], { suffix: 'wh001' });
+    assert.equal(result.code, 0, result.stderr);
+    const copy = (await request('GET', `/api/v1/namespaces/${ns}/pods/debug-hostile-wh001`)) as KubePod;
+    const original = JSON.parse(copy.metadata.annotations?.['debug.dead/original'] ?? '{}') as Record<string, unknown>;
+    assert.deepEqual(original.app, { command: null, args: null, argv: [...HOSTILE_ENTRYPOINT, ...HOSTILE_CMD] });
+    assert.match(result.stdout, /\nOriginal command of app:\n {2}ran: {5}\/bin\/sh -c /);
+
+    const dry = await cli(['hostile', '-n', ns, '--dry-run=server', '-o', 'json'], { suffix: 'wh002' });
+    assert.equal(dry.code, 0, dry.stderr);
+    const answered = JSON.parse(dry.stdout) as KubePod;
+    const dryOriginal = JSON.parse(answered.metadata.annotations?.['debug.dead/original'] ?? '{}') as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(dryOriginal.app, { command: null, args: null, argv: [...HOSTILE_ENTRYPOINT, ...HOSTILE_CMD] });
   });
 
   void it('without an imageID, the image reference (a multi-arch index: the pod’s kubernetes.io/arch selector picks)', async () => {
