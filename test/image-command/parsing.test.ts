@@ -10,6 +10,7 @@ import { pickPlatform, wantedPlatform, type IndexEntry } from '../../src/registr
 import { parseReference, referenceToResolve, registryBaseUrl } from '../../src/registry/reference.js';
 import { registryAccessPaths } from '../../src/cli/image/registry-access.js';
 import { imageCommandMode } from '../../src/cli/image/image-command-flag.js';
+import { containersNeedingImage } from '../../src/cli/image/image-commands.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
@@ -368,5 +369,36 @@ void describe('CLI configuration of the lookup', () => {
     assert.equal(imageCommandMode(undefined), 'registry');
     assert.equal(imageCommandMode('none'), 'none');
     assert.throws(() => imageCommandMode('off'), /invalid value "off" for --image-command: use registry .* or none/);
+  });
+});
+
+void describe('which targets need the image command', () => {
+  const pod = {
+    spec: {
+      initContainers: [{ name: 'init', image: 'init:1' }],
+      containers: [
+        { name: 'plain', image: 'app:1' },
+        { name: 'args', image: 'app:1', args: ['x'] },
+        { name: 'commanded', image: 'app:1', command: ['/own'] },
+        { name: 'empty', image: 'app:1', command: [] },
+        { name: 'other', image: 'other:1' },
+      ],
+    },
+    status: {
+      containerStatuses: [
+        { name: 'plain', imageID: 'docker.io/library/app@sha256:' + 'b'.repeat(64) },
+        { name: 'args', imageID: '' },
+      ],
+      initContainerStatuses: [{ name: 'init', imageID: 'docker.io/library/init@sha256:' + 'c'.repeat(64) }],
+    },
+  };
+  it('targets without a command (an empty command is none), with the imageID the kubelet reported', () => {
+    assert.deepEqual(containersNeedingImage(pod, ['plain', 'args', 'commanded', 'empty', 'init']), [
+      { name: 'plain', image: 'app:1', imageID: `docker.io/library/app@sha256:${'b'.repeat(64)}` },
+      { name: 'args', image: 'app:1', imageID: undefined },
+      { name: 'empty', image: 'app:1', imageID: undefined },
+      { name: 'init', image: 'init:1', imageID: `docker.io/library/init@sha256:${'c'.repeat(64)}` },
+    ]);
+    assert.deepEqual(containersNeedingImage(pod, []), []);
   });
 });

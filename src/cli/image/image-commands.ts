@@ -40,7 +40,8 @@ export function containersNeedingImage(
     const name = stringAt(container, 'name');
     const image = stringAt(container, 'image');
     if (name === undefined || image === undefined || !targets.includes(name)) return [];
-    if (Array.isArray(container.command)) return [];
+    // An empty command is none: the runtime runs the ENTRYPOINT then.
+    if (Array.isArray(container.command) && container.command.length > 0) return [];
     const status = statuses.find((candidate) => stringAt(candidate, 'name') === name);
     const imageID = stringAt(status, 'imageID');
     return [{ name, image, imageID: imageID === '' ? undefined : imageID }];
@@ -60,7 +61,12 @@ async function nodePlatform(client: KubeClient, source: Pod, signal: AbortSignal
   return wantedPlatform({ nodeInfo, nodeSelector: stringMapAt(source.spec, 'nodeSelector') }).platform;
 }
 
-function fix(resolution: Extract<Resolution, { ok: false }>, registry: string, unreadable: readonly string[]): string {
+function fix(
+  resolution: Extract<Resolution, { ok: false }>,
+  reference: string,
+  registry: string,
+  unreadable: readonly string[],
+): string {
   switch (resolution.kind) {
     case PROBLEM_KINDS.auth:
       return unreadable.length > 0
@@ -71,8 +77,10 @@ function fix(resolution: Extract<Resolution, { ok: false }>, registry: string, u
       return `make ${registry} reachable from here (VPN, proxy), or skip the lookup with --image-command=none`;
     case PROBLEM_KINDS.notFound:
       return 'the image is no longer in its registry';
+    case PROBLEM_KINDS.noPlatform:
+      return "the node's platform decides when you may get the node, else the pod's kubernetes.io/arch selector, else linux/amd64";
     default:
-      return 'the registry answered something debugdead does not trust';
+      return `read it by hand (crane config ${reference})`;
   }
 }
 
@@ -133,7 +141,7 @@ export async function addImageCommands(
     if (resolution.ok) resolved[item.container] = resolution.command;
     else
       report(
-        `${formatReference(item.reference)}: ${resolution.reason}. Fix: ${fix(resolution, item.reference.registry, secrets.unreadable)}`,
+        `${formatReference(item.reference)}: ${resolution.reason}. Fix: ${fix(resolution, formatReference(item.reference), item.reference.registry, secrets.unreadable)}`,
         item.container,
       );
   }
