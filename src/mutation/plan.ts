@@ -141,13 +141,20 @@ function keepAliveEdit(container: JsonObject, planning: ContainerPlanning, edit:
 }
 
 /**
- * Ports (SPEC §3.1): hostPorts are cleared so the copy schedules beside the original; on the host network,
- * where defaulting sets hostPort back to containerPort, the ports lists go (they only reserve host ports there).
+ * Ports (SPEC §3.1, PITFALLS 17, 31): hostPorts are cleared so the copy schedules beside the original. On the
+ * host network, defaulting sets hostPort back to containerPort and a DaemonSet holds those ports on every
+ * node, so the ports lists go (there they only reserve host ports). That is done on every container, not only
+ * the targets, as hostPorts are cleared on every container: one sidecar's port is enough to keep the copy
+ * Pending for ever.
  */
 function portsEdit(container: JsonObject, planning: ContainerPlanning, edit: FieldEdit): void {
   const ports = objectArray(container.ports);
   if (ports === undefined) return;
-  if (planning.hostNetwork) return;
+  if (planning.hostNetwork) {
+    edit.remove.push('ports');
+    if (ports.length > 0) planning.summary.hostPortsCleared.push(nameOf(container));
+    return;
+  }
   if (!ports.some((port) => port.hostPort !== undefined)) return;
   edit.set.ports = ports.map((port) => {
     if (port.hostPort === undefined) return port;
@@ -208,13 +215,15 @@ function planWarnings(subject: ReadySubject, hostNetwork: boolean): string[] {
       warnings.push(`init container ${name} is kept alive: the containers after it will not start`);
     }
   }
-  if (
-    hostNetwork &&
-    [...subject.initContainers, ...subject.containers].some((container) =>
-      objectArray(container.ports)?.some((port) => port.hostPort !== undefined),
-    )
-  ) {
-    warnings.push('hostNetwork pod: the copy shares the node network and its ports may clash with the original');
+  if (hostNetwork) {
+    const hadPorts = [...subject.initContainers, ...subject.containers].some(
+      (container) => (objectArray(container.ports) ?? []).length > 0,
+    );
+    warnings.push(
+      hadPorts
+        ? "hostNetwork pod: ports removed; the copy shares the node's network, so rerun may find a port taken"
+        : "hostNetwork pod: the copy shares the node's network, so rerun may find a port taken by the original",
+    );
   }
   return warnings;
 }

@@ -12,9 +12,11 @@ const FALLBACK: Record<string, { request: string; limit: string }> = {
   cpu: { request: '10m', limit: '100m' },
   memory: { request: '16Mi', limit: '32Mi' },
 };
-/** Resources taken from the source container; devices (GPUs, hugepages) are never claimed twice. */
+/**
+ * Resources taken from the source container. Extended resources (GPUs, hugepages, devices) are not: the
+ * tools container needs none, and a device plugin would have to find one for it too.
+ */
 const COPIED = ['cpu', 'memory', 'ephemeral-storage'] as const;
-const COPY_FROM_SOURCE = false as boolean;
 
 function quantity(value: JsonValue | undefined): JsonValue | undefined {
   return typeof value === 'string' || typeof value === 'number' ? value : undefined;
@@ -43,7 +45,10 @@ export function toolsResources(source: JsonObject | undefined): JsonObject {
     if (request !== undefined) requests[name] = request;
     if (limit !== undefined) limits[name] = limit;
   }
-  return { requests, limits };
+  const result: JsonObject = {};
+  if (Object.keys(requests).length > 0) result.requests = requests;
+  if (Object.keys(limits).length > 0) result.limits = limits;
+  return result;
 }
 
 /** The source's request and limit of one resource when it sets either, else the fallback pair (if any). */
@@ -52,7 +57,7 @@ function resourcePair(
   limit: JsonValue | undefined,
   fallback: { request: string; limit: string } | undefined,
 ): { request: JsonValue | undefined; limit: JsonValue | undefined } {
-  if (COPY_FROM_SOURCE && (request !== undefined || limit !== undefined)) return { request, limit };
+  if (request !== undefined || limit !== undefined) return { request, limit };
   return { request: fallback?.request, limit: fallback?.limit };
 }
 

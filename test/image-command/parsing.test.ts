@@ -11,6 +11,7 @@ import { parseReference, referenceToResolve, registryBaseUrl } from '../../src/r
 import { registryAccessPaths } from '../../src/cli/image/registry-access.js';
 import { imageCommandMode } from '../../src/cli/image/image-command-flag.js';
 import { containersNeedingImage } from '../../src/cli/image/image-commands.js';
+import type { Pod } from '../../src/mutation/index.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
@@ -373,7 +374,7 @@ void describe('CLI configuration of the lookup', () => {
 });
 
 void describe('which targets need the image command', () => {
-  const pod = {
+  const pod: Pod = {
     spec: {
       initContainers: [{ name: 'init', image: 'init:1' }],
       containers: [

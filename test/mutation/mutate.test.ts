@@ -186,22 +186,40 @@ describe('§3.1 target containers', () => {
     assert.deepEqual(summary(result).hostPortsCleared, ['app', 'metrics']);
   });
 
-  test('a hostNetwork pod keeps its hostPorts (validation needs hostPort == containerPort) and is warned about', () => {
+  test('a hostNetwork pod loses its ports lists (they only reserve host ports there) and is warned about', () => {
     const result = run(
       pod({
         spec: {
           hostNetwork: true,
-          containers: [{ name: 'app', image: 'a', ports: [{ containerPort: 80, hostPort: 80 }] }],
+          containers: [
+            { name: 'app', image: 'a', ports: [{ name: 'metrics', containerPort: 9100, hostPort: 9100 }] },
+            { name: 'proxy', image: 'p', ports: [{ containerPort: 9101, hostPort: 9101, protocol: 'TCP' }] },
+            { name: 'plain', image: 'q' },
+          ],
         },
       }),
     );
-    assert.deepEqual((spec(result).containers as JsonObject[])[0]?.ports, [{ containerPort: 80, hostPort: 80 }]);
-    assert.ok(
-      result.outcome === 'mutated' &&
-        result.warnings.includes(
-          'hostNetwork pod: the copy shares the node network and its ports may clash with the original',
-        ),
+    assert.ok(result.outcome === 'mutated');
+    assert.deepEqual(
+      (spec(result).containers as JsonObject[]).map((container) => [container.name, container.ports]),
+      [
+        ['app', undefined],
+        ['proxy', undefined],
+        ['plain', undefined],
+      ],
     );
+    assert.deepEqual(result.summary.hostPortsCleared, ['app', 'proxy']);
+    assert.deepEqual(result.warnings, [
+      "hostNetwork pod: ports removed; the copy shares the node's network, so rerun may find a port taken",
+    ]);
+  });
+
+  test('a hostNetwork pod without ports is still warned that it shares the node network', () => {
+    const result = run(pod({ spec: { hostNetwork: true, containers: [{ name: 'app', image: 'a' }] } }));
+    assert.ok(result.outcome === 'mutated');
+    assert.deepEqual(result.warnings, [
+      "hostNetwork pod: the copy shares the node's network, so rerun may find a port taken by the original",
+    ]);
   });
 });
 

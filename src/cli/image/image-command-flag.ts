@@ -1,10 +1,11 @@
-/** `--image-command=registry|none`: whether the CLI reads the image's ENTRYPOINT and CMD from its registry. */
+/**
+ * `--image-command=registry|none` (declared in commands/flags.ts): whether the CLI reads the image's ENTRYPOINT
+ * and CMD from its registry. The one judge of its value.
+ */
 import { UsageError } from '../../errors.js';
 
 export const IMAGE_COMMAND_MODES = { registry: 'registry', none: 'none' } as const;
 export type ImageCommandMode = (typeof IMAGE_COMMAND_MODES)[keyof typeof IMAGE_COMMAND_MODES];
-
-export const IMAGE_COMMAND_FLAG = { 'image-command': { type: 'string' } } as const;
 
 export function imageCommandMode(value: string | undefined): ImageCommandMode {
   if (value === undefined) return IMAGE_COMMAND_MODES.registry;

@@ -15,7 +15,7 @@ import { formatReference, referenceToResolve, type ImageReference } from '../../
 import { PROBLEM_KINDS } from '../../registry/registry-problem.js';
 import { resolveImageCommand, type Resolution } from '../../registry/resolve.js';
 import type { CliContext } from '../context.js';
-import { isObject, objectAt, objectsAt, stringAt, stringMapAt } from '../json.js';
+import { isObject, objectAt, objectsAt, stringAt, stringMapAt } from '../../mutation/json.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import type { ImageCommandMode } from './image-command-flag.js';
 import { credentialsFor, readDockerConfig, readPullSecrets } from './pod-credentials.js';

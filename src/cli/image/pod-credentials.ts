@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { dockerConfigCredentials, pullSecretCredentials, type Credential } from '../../registry/credentials.js';
 import type { Pod } from '../../mutation/index.js';
-import { objectsAt, stringAt, stringMapAt } from '../json.js';
+import { objectsAt, stringAt, stringMapAt } from '../../mutation/json.js';
 import type { KubeClient } from '../kube/kube-client.js';
 
 export interface PullSecret {

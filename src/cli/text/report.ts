@@ -13,7 +13,7 @@ import {
 } from '../../mutation/index.js';
 import { runtimeArgv } from '../../mutation/image-command.js';
 import { copyState, expiry, type CopyState } from '../copy/copy-state.js';
-import { stringAt, stringMapAt } from '../json.js';
+import { stringAt, stringMapAt } from '../../mutation/json.js';
 import { shellJoin, shellQuote } from './shell-quote.js';
 
 export interface ReportOptions {
