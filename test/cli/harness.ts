@@ -20,6 +20,10 @@ export interface RunOptions {
   searchPath?: string;
   childEnv?: Record<string, string | undefined>;
   pollIntervalMs?: number;
+  /** Registry access for the image-command resolution (default: none, the CLI contacts no registry). */
+  registry?: CliContext['registry'];
+  /** Mutation defaults for --local (default: DEFAULT_MUTATION_CONFIG). */
+  mutationConfig?: CliContext['mutationConfig'];
 }
 
 export interface RunHandle {
@@ -89,7 +93,8 @@ export function startCli(argv: string[], options: RunOptions = {}): RunHandle {
       };
     },
     pollIntervalMs: options.pollIntervalMs ?? 1,
-    mutationConfig: DEFAULT_MUTATION_CONFIG,
+    mutationConfig: options.mutationConfig ?? DEFAULT_MUTATION_CONFIG,
+    registry: options.registry,
   };
   const done = runCli(argv, context).then((code) => ({ code, stdout: stdoutText, stderr: stderrText }));
   return {

@@ -21,6 +21,8 @@ import { copyPod, isDebugCopy, sourceOptions } from '../copy/pod-copy.js';
 import { cleanupCommand, renderReport } from '../text/report.js';
 import { shellJoin } from '../text/shell-quote.js';
 import { waitForCopy } from '../kube/wait.js';
+import { imageCommandMode, type ImageCommandMode } from '../image/image-command-flag.js';
+import { addImageCommands } from '../image/image-commands.js';
 
 export interface DebugOptions {
   pod: string | undefined;
@@ -36,6 +38,7 @@ export interface DebugOptions {
   rm: boolean;
   noWait: boolean;
   timeoutMs: number;
+  imageCommand: ImageCommandMode;
   cluster: { kubeconfig: string | undefined; context: string | undefined; namespace: string | undefined };
 }
 
@@ -105,6 +108,7 @@ export function parseDebugOptions(args: readonly string[]): DebugOptions {
     rm,
     noWait,
     timeoutMs: timeoutSeconds * 1000,
+    imageCommand: imageCommandMode(stringFlag(values, 'image-command')),
     cluster: clusterFlags(values),
   };
 }
@@ -212,7 +216,7 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
         'the flags and the defaults only (kubectl debugdead --help)\n',
     );
   }
-  const copy = copyPod(source, {
+  let copy = copyPod(source, {
     ...options.flags,
     container,
     suffix: context.randomSuffix(),
@@ -221,8 +225,18 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
     keepAnnotations: options.keepAnnotations,
   });
   // The same checks as the webhook's, before anything is created: an invalid choice is refused here.
-  const local = mutatePod(copy, context.mutationConfig, { operation: 'CREATE' });
+  let local = mutatePod(copy, context.mutationConfig, { operation: 'CREATE' });
   if (local.outcome === 'denied') throw new DeniedError(local.message);
+  if (local.outcome === 'mutated') {
+    // The image's ENTRYPOINT and CMD for targets without a command (debug.dead/image-command), then the same checks again.
+    const { targets } = createdCopy(local.pod, namespace);
+    const withCommands = await addImageCommands(client, context, { source, copy, targets, mode: options.imageCommand });
+    if (withCommands !== copy) {
+      copy = withCommands;
+      local = mutatePod(copy, context.mutationConfig, { operation: 'CREATE' });
+      if (local.outcome === 'denied') throw new DeniedError(local.message);
+    }
+  }
   if (options.local && local.outcome !== 'mutated') {
     throw new DeniedError(
       `--local: the rewrite left the copy unchanged (${local.reason}), so it would only crash again`,
