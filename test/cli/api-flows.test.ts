@@ -386,9 +386,9 @@ describe('API failures and environment, against the fake API server', () => {
         requests: 0,
       },
       {
-        argv: ['deployment/web'],
+        argv: ['svc/web'],
         message:
-          '"deployment/web" is not a pod: debugdead copies pods. Pick one of its pods (kubectl get pods), or run with no POD to choose a dead container',
+          '"svc/web": debugdead copies pods and the pods of workloads, not "svc". Name a POD, or TYPE/NAME with TYPE one of pod, deploy, rs, sts, ds, job or cronjob',
         requests: 0,
       },
       {

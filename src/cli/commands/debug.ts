@@ -4,7 +4,14 @@
  * after the create deletes the copy; only Ctrl-C during the wait leaves it (and prints how to delete it).
  */
 import { DeniedError, EnvironmentError, UsageError } from '../../errors.js';
-import { ANNOTATIONS, mutatePod, parseDuration, formatDuration, type Pod } from '../../mutation/index.js';
+import {
+  ANNOTATIONS,
+  mutatePod,
+  parseDuration,
+  formatDuration,
+  type JsonObject,
+  type Pod,
+} from '../../mutation/index.js';
 import {
   CLUSTER_FLAGS,
   HELP_FLAG,
@@ -30,6 +37,9 @@ import { copyPod, isDebugCopy } from '../copy/pod-copy.js';
 import { cleanupCommand, renderReport } from '../text/report.js';
 import { shellJoin } from '../text/shell-quote.js';
 import { waitForCopy } from '../kube/wait.js';
+import { parseTarget, targetText, type Target, type WorkloadKind } from '../workload/target.js';
+import { resolveWorkload } from '../workload/resolve.js';
+import { copyTemplate, podFromTemplate } from '../workload/template-copy.js';
 
 const FLAGS = {
   ...CLUSTER_FLAGS,
@@ -46,12 +56,16 @@ const FLAGS = {
   rm: { type: 'boolean' },
   'no-wait': { type: 'boolean' },
   timeout: { type: 'string' },
+  pick: { type: 'boolean' },
 } as const;
 
 export const DEFAULT_TIMEOUT = '5m';
 
 export interface DebugOptions {
-  pod: string | undefined;
+  /** POD, pod/NAME or TYPE/NAME of a workload; undefined: pick a dead container. */
+  target: Target | undefined;
+  /** --pick: with TYPE/NAME, choose among the workload's pods. */
+  pick: boolean;
   allNamespaces: boolean;
   flags: OptionFlags;
   sameNode: boolean;
@@ -65,16 +79,6 @@ export interface DebugOptions {
   noWait: boolean;
   timeoutMs: number;
   cluster: { kubeconfig: string | undefined; context: string | undefined; namespace: string | undefined };
-}
-
-function podName(argument: string): string {
-  const slash = argument.indexOf('/');
-  if (slash < 0) return argument;
-  const type = argument.slice(0, slash);
-  if (['pod', 'pods', 'po'].includes(type.toLowerCase())) return argument.slice(slash + 1);
-  throw new UsageError(
-    `"${argument}" is not a pod: debugdead copies pods. Pick one of its pods (kubectl get pods), or run with no POD to choose a dead container`,
-  );
 }
 
 /** Parses and checks everything that does not need the cluster. */
@@ -111,16 +115,23 @@ export function parseDebugOptions(args: readonly string[]): DebugOptions {
   if (timeoutSeconds === undefined) {
     throw new UsageError(`invalid value "${timeoutText}" for --timeout: use a positive duration such as 90s, 5m or 1h`);
   }
-  const pod = positionals[0] === undefined ? undefined : podName(positionals[0]);
+  const target = positionals[0] === undefined ? undefined : parseTarget(positionals[0]);
   const allNamespaces = flag('all-namespaces');
-  if (pod !== undefined && allNamespaces) {
+  const pick = flag('pick');
+  if (pick && target?.type !== 'workload') {
+    throw new UsageError(
+      '--pick chooses among the pods of a workload: use it with TYPE/NAME (e.g. deploy/web); with no argument the picker opens anyway',
+    );
+  }
+  if (target !== undefined && allNamespaces) {
     throw new UsageError(
       '-A/--all-namespaces is for choosing among dead containers when no POD is given: with a POD, use -n NAMESPACE',
     );
   }
   const flags = optionFlagsFrom(values);
   return {
-    pod,
+    target,
+    pick,
     allNamespaces,
     flags,
     sameNode: flag('same-node'),
@@ -150,7 +161,14 @@ async function sourcePod(client: KubeClient, context: CliContext, namespace: str
   const pod = await client.getPod(namespace, name);
   if (!isDebugCopy(pod)) return pod;
   const origin = stringMapAt(pod.metadata, 'annotations')[ANNOTATIONS.source];
-  const [originNamespace, originName] = origin?.split('/') ?? [];
+  const [originNamespace, originName, ...rest] = origin?.split('/') ?? [];
+  if (rest.length > 0) {
+    const [type = '', workloadNamespace = '', workloadName = ''] = origin?.split('/') ?? [];
+    throw new UsageError(
+      `pod "${name}" is a debug copy of the pod template of ${type}/${workloadName} (namespace ${workloadNamespace}): ` +
+        `run kubectl debugdead -n ${workloadNamespace} ${type}/${workloadName} for a new copy, or use this one`,
+    );
+  }
   if (originNamespace === undefined || originName === undefined || originName === '') {
     throw new UsageError(
       `pod "${name}" is a debugdead copy whose source is not recorded (no ${ANNOTATIONS.source}): a copy of it would keep the keep-alive, ` +
@@ -200,29 +218,50 @@ export async function runDebug(args: string[], context: CliContext): Promise<num
 
 async function debug(client: KubeClient, context: CliContext, options: DebugOptions): Promise<number> {
   let namespace = client.namespace;
-  let name = options.pod;
+  let target = options.target;
   let container = options.flags.container;
-  if (name === undefined) {
+  if (target === undefined) {
     const picked = await pickDeadContainer(client, context, { allNamespaces: options.allNamespaces, container });
     namespace = picked.namespace;
-    name = picked.pod;
-    container = picked.container;
+    target = parseTarget(picked.pod);
+    container = picked.container === '' ? container : picked.container;
   }
-  const source = await sourcePod(client, context, namespace, name);
+  let workload: { kind: WorkloadKind; object: JsonObject } | undefined;
+  let name = target.name;
+  if (target.type === 'workload') {
+    const resolved = await resolveWorkload(client, context, namespace, target.kind, target.name, {
+      container,
+      pick: options.pick,
+    });
+    if (resolved.kind === 'pod') {
+      name = resolved.name;
+      container = resolved.container;
+    } else {
+      workload = { kind: target.kind, object: resolved.workload };
+    }
+  }
+  const source =
+    workload === undefined
+      ? await sourcePod(client, context, namespace, name)
+      : podFromTemplate(workload.kind, workload.object);
   validateContainerFlag(source, container);
   if (options.sameNode && stringAt(source.spec, 'nodeName') === undefined) {
     throw new UsageError(
-      `--same-node: pod "${name}" was never scheduled to a node, so there is no node to put the copy on`,
+      workload === undefined
+        ? `--same-node: pod "${name}" was never scheduled to a node, so there is no node to put the copy on`
+        : `--same-node: ${targetText(workload.kind, name)} has no pod left, so there is no node to put the copy on`,
     );
   }
-  const copy = copyPod(source, {
+  const copyOptions = {
     ...options.flags,
     container,
     suffix: context.randomSuffix(),
     sameNode: options.sameNode,
     keepLabels: options.keepLabels,
     keepAnnotations: options.keepAnnotations,
-  });
+  };
+  const copy =
+    workload === undefined ? copyPod(source, copyOptions) : copyTemplate(workload.kind, workload.object, copyOptions);
   // The same checks as the webhook's, before anything is created: an invalid choice is refused here.
   const local = mutatePod(copy, context.mutationConfig, { operation: 'CREATE' });
   if (local.outcome === 'denied') throw new DeniedError(local.message);
