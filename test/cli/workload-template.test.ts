@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_MUTATION_CONFIG, mutatePod, type JsonObject } from '../../src/mutation/index.js';
 import { copyTemplate, podFromTemplate } from '../../src/cli/workload/template-copy.js';
-import { WORKLOAD_KINDS } from '../../src/cli/workload/target.js';
+import { WORKLOAD_KINDS, type WorkloadKind } from '../../src/cli/workload/target.js';
+import { keepAwayFromController } from '../../src/cli/workload/adoption.js';
 import { podProblems } from '../helpers/pod-check.js';
 
 const JOB_TEMPLATE = {
@@ -166,4 +167,63 @@ void describe('the copy of a pod template', () => {
       /cronjob\/x has no pod template \(spec\.jobTemplate\.spec\.template\): nothing to copy/,
     );
   });
+});
+
+void describe('--keep-labels and controllers that adopt by selector', () => {
+  const daemonSet: JsonObject = {
+    metadata: { name: 'agent', namespace: 'ops' },
+    spec: {
+      selector: { matchLabels: { app: 'agent' } },
+      template: {
+        metadata: { labels: { app: 'agent', tier: 'node' } },
+        spec: { containers: [{ name: 'a', image: 'a' }] },
+      },
+    },
+  };
+  const cases: {
+    name: string;
+    kind: WorkloadKind;
+    labels: Record<string, string>;
+    after: Record<string, string>;
+    note?: string;
+  }[] = [
+    {
+      name: 'a DaemonSet: its selector labels are dropped, the others kept',
+      kind: WORKLOAD_KINDS.daemonset,
+      labels: { app: 'agent', tier: 'node', 'debug.dead/copy-of': 'agent' },
+      after: { tier: 'node', 'debug.dead/copy-of': 'agent' },
+      note: '--keep-labels: not keeping app=agent: the selector of daemonset/agent, whose controller would adopt the copy',
+    },
+    {
+      name: 'a ReplicaSet the same way',
+      kind: WORKLOAD_KINDS.replicaset,
+      labels: { app: 'agent', 'debug.dead/copy-of': 'agent' },
+      after: { 'debug.dead/copy-of': 'agent' },
+      note: '--keep-labels: not keeping app=agent: the selector of replicaset/agent, whose controller would adopt the copy',
+    },
+    {
+      name: 'labels that do not match the selector are left alone',
+      kind: WORKLOAD_KINDS.daemonset,
+      labels: { app: 'other', 'debug.dead/copy-of': 'agent' },
+      after: { app: 'other', 'debug.dead/copy-of': 'agent' },
+    },
+    {
+      name: 'a StatefulSet adopts only pods named after it: nothing dropped',
+      kind: WORKLOAD_KINDS.statefulset,
+      labels: { app: 'agent', 'debug.dead/copy-of': 'agent' },
+      after: { app: 'agent', 'debug.dead/copy-of': 'agent' },
+    },
+  ];
+  for (const item of cases) {
+    void it(item.name, () => {
+      const copy = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'debug-agent-aaaaa', labels: { ...item.labels } },
+        spec: {},
+      };
+      const note = keepAwayFromController(copy, item.kind, daemonSet, 'agent');
+      assert.deepEqual({ labels: copy.metadata.labels, note }, { labels: item.after, note: item.note });
+    });
+  }
 });

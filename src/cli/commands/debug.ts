@@ -40,6 +40,7 @@ import { waitForCopy } from '../kube/wait.js';
 import { parseTarget, targetText, type Target, type WorkloadKind } from '../workload/target.js';
 import { resolveWorkload } from '../workload/resolve.js';
 import { copyTemplate, podFromTemplate } from '../workload/template-copy.js';
+import { keepAwayFromController } from '../workload/adoption.js';
 
 const FLAGS = {
   ...CLUSTER_FLAGS,
@@ -227,17 +228,19 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
     container = picked.container === '' ? container : picked.container;
   }
   let workload: { kind: WorkloadKind; object: JsonObject } | undefined;
+  let owner: { kind: WorkloadKind; object: JsonObject } | undefined;
   let name = target.name;
   if (target.type === 'workload') {
     const resolved = await resolveWorkload(client, context, namespace, target.kind, target.name, {
       container,
       pick: options.pick,
     });
+    owner = { kind: target.kind, object: resolved.workload };
     if (resolved.kind === 'pod') {
       name = resolved.name;
       container = resolved.container;
     } else {
-      workload = { kind: target.kind, object: resolved.workload };
+      workload = owner;
     }
   }
   const source =
@@ -262,6 +265,10 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
   };
   const copy =
     workload === undefined ? copyPod(source, copyOptions) : copyTemplate(workload.kind, workload.object, copyOptions);
+  if (owner !== undefined && options.keepLabels && target.type === 'workload') {
+    const note = keepAwayFromController(copy, owner.kind, owner.object, target.name);
+    if (note !== undefined) context.stderr.write(`note: ${note}\n`);
+  }
   // The same checks as the webhook's, before anything is created: an invalid choice is refused here.
   const local = mutatePod(copy, context.mutationConfig, { operation: 'CREATE' });
   if (local.outcome === 'denied') throw new DeniedError(local.message);

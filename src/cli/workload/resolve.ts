@@ -13,7 +13,8 @@ import { WORKLOAD_KINDS, targetText, type WorkloadKind } from './target.js';
 import { workloadPods } from './workload-pods.js';
 
 export type ResolvedWorkload =
-  { kind: 'pod'; name: string; container: string | undefined } | { kind: 'template'; workload: JsonObject };
+  | { kind: 'pod'; name: string; container: string | undefined; workload: JsonObject }
+  | { kind: 'template'; workload: JsonObject };
 
 export interface ResolveOptions {
   /** -c as given. */
@@ -58,10 +59,15 @@ export async function resolveWorkload(
   }
   if (options.pick) {
     const row = await chooseRow(pickRows(pods, options.container), context);
-    return { kind: 'pod', name: row.pod, container: row.container };
+    return { kind: 'pod', name: row.pod, container: row.container, workload };
   }
   const choice = choosePod(pods, options.container);
   if (choice === undefined) return { kind: 'template', workload };
   context.stderr.write(`${text}: debugging pod ${choice.why}\n`);
-  return { kind: 'pod', name: stringAt(choice.pod.metadata, 'name') ?? '', container: options.container };
+  return {
+    kind: 'pod',
+    name: stringAt(choice.pod.metadata, 'name') ?? '',
+    container: options.container,
+    workload,
+  };
 }
