@@ -94,12 +94,12 @@ describe('the kubectl-debugdead binary', () => {
     {
       args: ['--help'],
       first: 'Make a debuggable copy of a dead pod',
-      usage: '  kubectl debugdead [POD] [-n NAMESPACE] [-c CONTAINER] [options]',
+      usage: '  kubectl debugdead [POD | TYPE/NAME] [-n NAMESPACE] [-c CONTAINER] [options]',
     },
     {
       args: ['-h'],
       first: 'Make a debuggable copy of a dead pod',
-      usage: '  kubectl debugdead [POD] [-n NAMESPACE] [-c CONTAINER] [options]',
+      usage: '  kubectl debugdead [POD | TYPE/NAME] [-n NAMESPACE] [-c CONTAINER] [options]',
     },
     {
       args: ['mutate', '--help'],

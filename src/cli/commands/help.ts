@@ -72,6 +72,14 @@ Examples:
   # Pick the dead container from a list, across all namespaces
   kubectl debugdead -A
 
+  # A workload: its pod whose container is not running (most restarts), else the newest; with no pod left
+  # (a failed Job whose pods were deleted, a CronJob that never ran, a Deployment scaled to 0), its pod template
+  kubectl debugdead deploy/web -n shop
+  kubectl debugdead job/nightly-report -n batch
+
+  # Choose among the workload's pods yourself
+  kubectl debugdead sts/db --pick
+
   # Keep the init container "migrate" alive instead, and open a shell at once; delete the copy on exit
   kubectl debugdead web-7d4b9c8f6d-x2k9p -c migrate --exec --rm
 
@@ -116,6 +124,7 @@ ${options(
       text: 'Apply the rewrite in this command and create the rewritten pod; no webhook needed.',
     },
     { flags: '--no-wait=false', text: 'Return once the copy is created.' },
+    { flags: '--pick=false', text: "With TYPE/NAME: choose among the workload's pods from a list." },
     { flags: "-o, --output=''", text: 'With --dry-run: yaml (default) or json.' },
     { flags: '--rm=false', text: 'With --exec: delete the copy when the shell exits.' },
     { flags: '--same-node=false', text: "Put the copy on the source pod's node (keeps spec.nodeName)." },
@@ -123,7 +132,8 @@ ${options(
   ]),
 )}
 Usage:
-  kubectl debugdead [POD] [-n NAMESPACE] [-c CONTAINER] [options]
+  kubectl debugdead [POD | TYPE/NAME] [-n NAMESPACE] [-c CONTAINER] [options]
+    TYPE: pod, deploy, rs, sts, ds, job or cronjob (kubectl's names, short names and TYPE.GROUP forms)
   kubectl debugdead [command] [options]
 
 Exit codes: 0 done, 1 failed (the message says why and what to do), 2 wrong usage.
