@@ -48,7 +48,11 @@ async function readIfPresent(file: string): Promise<string | undefined> {
 }
 
 /** Why the certificates in `outDir` cannot be kept; undefined when there are none at all. */
-async function problemsWithExisting(options: CertsOptions, names: string[], now: Date): Promise<{ problems: string[]; notAfter?: Date } | undefined> {
+async function problemsWithExisting(
+  options: CertsOptions,
+  names: string[],
+  now: Date,
+): Promise<{ problems: string[]; notAfter?: Date } | undefined> {
   const contents = await Promise.all(FILES.map((name) => readIfPresent(path.join(options.outDir, name))));
   const [caCrt, caKey, tlsCrt, tlsKey] = contents;
   if (contents.every((content) => content === undefined)) return undefined;
@@ -58,7 +62,8 @@ async function problemsWithExisting(options: CertsOptions, names: string[], now:
   const check = checkServingCertificate(tlsCrt, caCrt, names, now, KEEP_ONLY_IF_VALID_FOR_DAYS);
   const problems = [...check.problems];
   try {
-    if (!new X509Certificate(tlsCrt).checkPrivateKey(createPrivateKey(tlsKey))) problems.push('tls.key does not match tls.crt');
+    if (!new X509Certificate(tlsCrt).checkPrivateKey(createPrivateKey(tlsKey)))
+      problems.push('tls.key does not match tls.crt');
   } catch {
     problems.push('tls.crt or tls.key cannot be read');
   }

@@ -45,10 +45,12 @@ export function checkServingCertificate(
   renewWithinDays = 0,
 ): ServingCertificateCheck {
   const [certificate] = parseBundle(certPem);
-  if (certificate === undefined) return { problems: ['the serving certificate is not a PEM certificate'], notAfter: undefined };
+  if (certificate === undefined)
+    return { problems: ['the serving certificate is not a PEM certificate'], notAfter: undefined };
   const problems: string[] = [];
   const notAfter = new Date(certificate.validTo);
-  if (new Date(certificate.validFrom) > now) problems.push(`the serving certificate is not valid before ${certificate.validFrom}`);
+  if (new Date(certificate.validFrom) > now)
+    problems.push(`the serving certificate is not valid before ${certificate.validFrom}`);
   const renewAt = new Date(now.getTime() + renewWithinDays * 24 * 60 * 60 * 1000);
   if (notAfter <= now) problems.push(`the serving certificate expired on ${notAfter.toISOString()}`);
   else if (notAfter <= renewAt) problems.push(`the serving certificate expires on ${notAfter.toISOString()}`);

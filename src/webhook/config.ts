@@ -6,11 +6,12 @@ import { UsageError } from '../errors.js';
 import {
   DEFAULT_MUTATION_CONFIG,
   type MutationConfig,
-  parseDuration,
-  formatDuration,
-  isImageReference,
-  isValidMountPath,
   MAX_DEADLINE_SECONDS,
+  type OptionName as MutationOptionName,
+  type OptionValue,
+  parseDuration,
+  parseOption,
+  formatDuration,
 } from '../mutation/index.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -235,34 +236,23 @@ function parseBodyLimit(raw: RawValue): number {
   return bytes;
 }
 
-function parseDurationOption(raw: RawValue, example: string): number {
+function parseShutdownTimeout(raw: RawValue): number {
   const seconds = parseDuration(raw.text);
   if (seconds === undefined || seconds > MAX_DEADLINE_SECONDS) {
-    throw new UsageError(
-      `${raw.source}: "${raw.text}" is not a duration; use a number with s, m, h or d, like ${example}`,
-    );
+    throw new UsageError(`${raw.source}: "${raw.text}" is not a duration; use a number with s, m, h or d, like 5s`);
   }
   return seconds;
 }
 
-function parseMountPath(raw: RawValue): string {
-  const text = raw.text.trim().replace(/\/$/, '');
-  if (!isValidMountPath(text)) {
-    throw new UsageError(
-      `${raw.source}: "${raw.text}" is not a usable mount path; use an absolute path of letters, digits, ".", "_", "-" and "/", like ${DEFAULT_MUTATION_CONFIG.mountPath}`,
-    );
-  }
-  return text;
-}
-
-function parseImage(raw: RawValue): string {
-  const text = raw.text.trim();
-  if (!isImageReference(text)) {
-    throw new UsageError(
-      `${raw.source}: "${raw.text}" is not an image reference; use one like ${DEFAULT_MUTATION_CONFIG.toolsImage}`,
-    );
-  }
-  return text;
+/**
+ * A mutation option's value, judged by the mutation's own check (src/mutation/options.ts) and worded with
+ * the flag or variable it came from: `--default-ttl: "x" is not a duration; use … (default: 24h)`.
+ */
+function mutationOption<N extends MutationOptionName>(option: N, raw: RawValue, defaultText: string): OptionValue<N> {
+  const parsed = parseOption(option, raw.text.trim());
+  if (parsed.ok) return parsed.value;
+  const { reason, valid } = parsed.problem;
+  throw new UsageError(`${raw.source}: "${raw.text}" ${reason}; use ${valid} (default: ${defaultText})`);
 }
 
 function parseLogLevel(raw: RawValue): LogLevel {
@@ -308,15 +298,23 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     tlsKey: tlsKey?.text,
     certsDir: certsDir?.text ?? DEFAULT_CERTS_DIR,
     mutation: {
-      toolsImage: toolsImage === undefined ? DEFAULT_MUTATION_CONFIG.toolsImage : parseImage(toolsImage),
+      toolsImage:
+        toolsImage === undefined
+          ? DEFAULT_MUTATION_CONFIG.toolsImage
+          : mutationOption('image', toolsImage, OPTIONS.toolsImage.defaultText),
       defaultTtlSeconds:
-        ttl === undefined ? DEFAULT_MUTATION_CONFIG.defaultTtlSeconds : parseDurationOption(ttl, '24h or 90m'),
-      mountPath: mountPath === undefined ? DEFAULT_MUTATION_CONFIG.mountPath : parseMountPath(mountPath),
+        ttl === undefined
+          ? DEFAULT_MUTATION_CONFIG.defaultTtlSeconds
+          : mutationOption('ttl', ttl, OPTIONS.defaultTtl.defaultText),
+      mountPath:
+        mountPath === undefined
+          ? DEFAULT_MUTATION_CONFIG.mountPath
+          : mutationOption('mountPath', mountPath, OPTIONS.mountPath.defaultText),
     },
     logLevel: logLevel === undefined ? 'info' : parseLogLevel(logLevel),
     bodyLimitBytes: bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : parseBodyLimit(bodyLimit),
     shutdownTimeoutMs:
-      shutdownTimeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : parseDurationOption(shutdownTimeout, '5s') * 1000,
+      shutdownTimeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : parseShutdownTimeout(shutdownTimeout) * 1000,
     help,
   };
 }

@@ -247,7 +247,8 @@ describe('API failures and environment, against the fake API server', () => {
       path: /\/pods\//,
       status: 403,
       reason: 'Forbidden',
-      message: 'pods is forbidden: cannot delete',
+      message:
+        'pods "debug-web-7d4b9c8f6d-x2k9p-k3x9q" is forbidden: User "dev" cannot delete resource "pods" in API group "" in the namespace "bare"',
     });
     const result = await run([SOURCE, '-n', bare]);
     assert.equal(result.code, 1);
@@ -482,8 +483,8 @@ describe('API failures and environment, against the fake API server', () => {
         list.stdout,
         [
           'NAMESPACE   NAME                               SOURCE                          CONTAINER   PHASE     AGE   EXPIRES',
-          `payments    debug-${SOURCE}-bbbbb   payments/${SOURCE}   app         Pending   30m   in 1h30m`,
-          `shop        debug-${SOURCE}-aaaaa   shop/${SOURCE}       app         Pending   30m   in 1h30m`,
+          `payments    debug-${SOURCE}-bbbbb   payments/${SOURCE}   app         Pending   30m   in 23h30m`,
+          `shop        debug-${SOURCE}-aaaaa   shop/${SOURCE}       app         Pending   30m   in 23h30m`,
           '',
         ].join('\n'),
       );

@@ -625,7 +625,7 @@ describe('§3.5 denied, with a message that names the field and the fix', () => 
       name: 'empty container list',
       input: pod({ annotations: { 'debug.dead/container': ' , ' } }),
       message:
-        'annotation debug.dead/container: " , " names no container; give a comma list of container names, or "*" for all containers',
+        'annotation debug.dead/container: " , " names no container; use a comma list of container names, or "*" for all containers',
     },
     {
       name: 'bad duration',
@@ -643,7 +643,7 @@ describe('§3.5 denied, with a message that names the field and the fix', () => 
       name: 'duration too long for activeDeadlineSeconds',
       input: pod({ annotations: { 'debug.dead/ttl': '30000d' } }),
       message:
-        'annotation debug.dead/ttl: "30000d" is longer than Kubernetes allows (2147483647s, about 68 years); use e.g. 8h or 2d',
+        'annotation debug.dead/ttl: "30000d" is longer than Kubernetes allows (2147483647s, about 68 years); use a positive Go duration such as 90m, 8h, 1h30m or 2d (units s, m, h, d)',
     },
     {
       name: 'unknown volume policy',
@@ -671,7 +671,7 @@ describe('§3.5 denied, with a message that names the field and the fix', () => 
       name: 'a misspelt debugdead annotation',
       input: pod({ annotations: { 'debug.dead/containers': 'app' } }),
       message:
-        'annotation debug.dead/containers is not a debugdead annotation; did you mean debug.dead/container? Known: debug.dead/enable, debug.dead/container, debug.dead/image, debug.dead/ttl, debug.dead/volumes, debug.dead/keep-probes, debug.dead/allow-owned, debug.dead/mutated, debug.dead/original, debug.dead/source',
+        'annotation debug.dead/containers is not a debugdead annotation; did you mean debug.dead/container? Known: debug.dead/enable, debug.dead/container, debug.dead/image, debug.dead/ttl, debug.dead/volumes, debug.dead/keep-probes, debug.dead/allow-owned, debug.dead/image-command, debug.dead/mutated, debug.dead/original, debug.dead/source',
     },
     {
       name: 'a Windows pod (spec.os)',

@@ -143,7 +143,7 @@ void describe('parseConfig', () => {
       'a bad duration',
       ['--default-ttl', 'forever'],
       {},
-      /^--default-ttl: "forever" is not a duration; use .* like 24h/,
+      /^--default-ttl: "forever" is not a duration; use a positive Go duration .* \(default: 1d\)$/,
     ],
     ['a zero duration', [], { DEBUGDEAD_DEFAULT_TTL: '0s' }, /^DEBUGDEAD_DEFAULT_TTL: "0s" is not a duration/],
     [
@@ -176,7 +176,7 @@ void describe('parseConfig', () => {
       'a TTL above activeDeadlineSeconds',
       ['--default-ttl', '30000d'],
       {},
-      /^--default-ttl: "30000d" is not a duration/,
+      /^--default-ttl: "30000d" is longer than Kubernetes allows/,
     ],
     [
       'an unknown log level',

@@ -23,7 +23,7 @@ import {
   stringFlag,
   type FlagValues,
 } from './args.js';
-import { CopyFailedError, InterruptedError } from '../cli-errors.js';
+import { CopyFailedError, InterruptedError, RefusedError } from '../cli-errors.js';
 import type { CliContext } from '../context.js';
 import { copyState, isMutated, targetContainers } from '../copy/copy-state.js';
 import { openShell } from '../kube/exec.js';
@@ -33,7 +33,7 @@ import { KubeClient } from '../kube/kube-client.js';
 import { validateContainerFlag, optionFlagsFrom, type OptionFlags } from '../copy/option-flags.js';
 import { formatObject, type OutputFormat } from '../text/output.js';
 import { pickDeadContainer } from '../picker/picker.js';
-import { copyPod, isDebugCopy } from '../copy/pod-copy.js';
+import { copyPod, isDebugCopy, sourceOptions } from '../copy/pod-copy.js';
 import { cleanupCommand, renderReport } from '../text/report.js';
 import { shellJoin } from '../text/shell-quote.js';
 import { waitForCopy } from '../kube/wait.js';
@@ -157,39 +157,58 @@ export function kubectlFlags(cluster: DebugOptions['cluster']): string[] {
   ];
 }
 
-/** The pod to copy: the named one, or, when it is itself a debug copy, the pod it was made from. */
+/** `namespace/name` of debug.dead/source, when it names a pod. */
+function recordedSource(value: string | undefined): { namespace: string; name: string } | undefined {
+  const parts = value?.split('/') ?? [];
+  const [namespace = '', name = ''] = parts;
+  return parts.length === 2 && namespace !== '' && name !== '' ? { namespace, name } : undefined;
+}
+
+/**
+ * The pod to copy: the named one, or, when it is itself a debug copy, the pod it was made from, but only within
+ * its namespace (issue 14.10): debug.dead/source is an annotation anyone who may edit the copy can set, and
+ * following it elsewhere would copy another namespace's pod, with its service account, into that namespace.
+ */
 async function sourcePod(client: KubeClient, context: CliContext, namespace: string, name: string): Promise<Pod> {
   const pod = await client.getPod(namespace, name);
   if (!isDebugCopy(pod)) return pod;
   const origin = stringMapAt(pod.metadata, 'annotations')[ANNOTATIONS.source];
-  const [originNamespace, originName, ...rest] = origin?.split('/') ?? [];
-  if (rest.length > 0) {
-    const [type = '', workloadNamespace = '', workloadName = ''] = origin?.split('/') ?? [];
+  const parts = origin?.split('/') ?? [];
+  if (parts.length === 3) {
+    const [type = '', workloadNamespace = '', workloadName = ''] = parts;
     throw new UsageError(
       `pod "${name}" is a debug copy of the pod template of ${type}/${workloadName} (namespace ${workloadNamespace}): ` +
         `run kubectl debugdead -n ${workloadNamespace} ${type}/${workloadName} for a new copy, or use this one`,
     );
   }
-  if (originNamespace === undefined || originName === undefined || originName === '') {
+  const recorded = recordedSource(origin);
+  if (recorded === undefined) {
     throw new UsageError(
       `pod "${name}" is a debugdead copy whose source is not recorded (no ${ANNOTATIONS.source}): a copy of it would keep the keep-alive, ` +
         'not your application. Use the copy itself, or debug the original pod',
     );
   }
-  context.stderr.write(`note: ${namespace}/${name} is a debug copy: copying its source ${origin} instead\n`);
+  if (recorded.namespace !== namespace) {
+    throw new RefusedError(
+      `pod "${name}" in namespace "${namespace}" is a debug copy whose ${ANNOTATIONS.source} points to pod "${recorded.name}" in ` +
+        `namespace "${recorded.namespace}": debugdead follows it only within the same namespace, so nothing was copied. ` +
+        `If that pod is the one to debug, name it yourself: kubectl debugdead ${recorded.name} -n ${recorded.namespace}`,
+    );
+  }
+  context.stderr.write(`note: ${namespace}/${name} is a debug copy: copying its source ${origin ?? ''} instead\n`);
   let original: Pod;
   try {
-    original = await client.getPod(originNamespace, originName);
+    original = await client.getPod(recorded.namespace, recorded.name);
   } catch (error) {
     if ((error as { statusCode?: unknown }).statusCode !== 404) throw error;
     throw new UsageError(
-      `pod "${name}" is a debug copy of ${origin}, which no longer exists: a copy of the copy would keep the keep-alive, not your ` +
+      `pod "${name}" is a debug copy of ${origin ?? ''}, which no longer exists: a copy of the copy would keep the keep-alive, not your ` +
         `application. Use the copy itself (its original command is in its ${ANNOTATIONS.original} annotation)`,
       { cause: error },
     );
   }
   if (isDebugCopy(original)) {
-    throw new UsageError(`pod "${name}" is a copy of ${origin}, itself a debug copy: debug the original pod`);
+    throw new UsageError(`pod "${name}" is a copy of ${origin ?? ''}, itself a debug copy: debug the original pod`);
   }
   return original;
 }
@@ -255,6 +274,13 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
         : `--same-node: ${targetText(workload.kind, name)} has no pod left, so there is no node to put the copy on`,
     );
   }
+  const ignored = sourceOptions(source);
+  if (ignored.length > 0) {
+    context.stderr.write(
+      `note: the source pod's own debugdead options are not used: ${ignored.join(', ')}. The copy's options come from ` +
+        'the flags and the defaults only (kubectl debugdead --help)\n',
+    );
+  }
   const copyOptions = {
     ...options.flags,
     container,
@@ -280,12 +306,12 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
   const body = options.local && local.outcome === 'mutated' ? local.pod : copy;
 
   if (options.dryRun === 'client') {
-    context.stdout.write(formatObject(body, options.output ?? 'yaml'));
+    context.stdout.write(await formatObject(body, options.output ?? 'yaml'));
     return EXIT_OK;
   }
   if (options.dryRun === 'server') {
     const answer = await client.createPod(body, { dryRun: true });
-    context.stdout.write(formatObject(answer, options.output ?? 'yaml'));
+    context.stdout.write(await formatObject(answer, options.output ?? 'yaml'));
     if (!isMutated(answer))
       throw webhookMissing(
         stringAt(answer.metadata, 'namespace') ?? namespace,

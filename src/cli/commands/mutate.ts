@@ -49,11 +49,11 @@ export async function runMutate(args: string[], context: CliContext): Promise<nu
       throw new DeniedError(result.message);
     case 'untouched':
       context.stderr.write(`note: the pod is printed unchanged: ${result.reason}\n`);
-      context.stdout.write(formatObject(pod, format));
+      context.stdout.write(await formatObject(pod, format));
       return EXIT_OK;
     case 'mutated':
       for (const warning of result.warnings) context.stderr.write(`Warning: ${warning}\n`);
-      context.stdout.write(formatObject(result.pod, format));
+      context.stdout.write(await formatObject(result.pod, format));
       return EXIT_OK;
   }
 }

@@ -66,37 +66,51 @@ function describeContexts(config: KubeConfig): string {
   return names.length === 0 ? 'it defines no context' : `available contexts: ${names.join(', ')}`;
 }
 
+/** Merges the files as kubectl does: the first file that defines a name (or a current context) wins. */
+function mergeKubeconfigs(
+  Config: typeof KubeConfig,
+  files: readonly string[],
+): { config: KubeConfig; currentContext: string | undefined } {
+  const merged = {
+    clusters: new Map<string, KubeConfig['clusters'][number]>(),
+    users: new Map<string, KubeConfig['users'][number]>(),
+    contexts: new Map<string, KubeConfig['contexts'][number]>(),
+  };
+  const keepFirst = <T extends { name: string }>(into: Map<string, T>, items: readonly T[]): void => {
+    for (const item of items) if (!into.has(item.name)) into.set(item.name, item);
+  };
+  let currentContext: string | undefined;
+  for (const file of files) {
+    const single = new Config();
+    try {
+      single.loadFromFile(file);
+    } catch (error) {
+      throw new EnvironmentError(`cannot load kubeconfig ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    keepFirst(merged.clusters, single.getClusters());
+    keepFirst(merged.users, single.getUsers());
+    keepFirst(merged.contexts, single.getContexts());
+    const current = single.getCurrentContext() as string | undefined;
+    if (currentContext === undefined && current !== undefined && current !== '') currentContext = current;
+  }
+  const config = new Config();
+  config.loadFromOptions({
+    clusters: [...merged.clusters.values()],
+    users: [...merged.users.values()],
+    contexts: [...merged.contexts.values()],
+    currentContext,
+  });
+  return { config, currentContext };
+}
+
 /** Loads and merges the files (lazily loading the Kubernetes client), then selects context and namespace. */
 export async function resolveKubeconfig(
   flags: ClusterFlags,
   location: KubeconfigLocation,
 ): Promise<ResolvedKubeconfig> {
   const files = kubeconfigFiles(flags, location);
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const clusters = new Map<string, KubeConfig['clusters'][number]>();
-  const users = new Map<string, KubeConfig['users'][number]>();
-  const contexts = new Map<string, KubeConfig['contexts'][number]>();
-  let currentContext: string | undefined;
-  for (const file of files) {
-    const single = new KubeConfig();
-    try {
-      single.loadFromFile(file);
-    } catch (error) {
-      throw new EnvironmentError(`cannot load kubeconfig ${file}: ${(error as Error).message}`, { cause: error });
-    }
-    for (const cluster of single.getClusters()) if (!clusters.has(cluster.name)) clusters.set(cluster.name, cluster);
-    for (const user of single.getUsers()) if (!users.has(user.name)) users.set(user.name, user);
-    for (const context of single.getContexts()) if (!contexts.has(context.name)) contexts.set(context.name, context);
-    const current = single.getCurrentContext() as string | undefined;
-    if (currentContext === undefined && current !== undefined && current !== '') currentContext = current;
-  }
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [...clusters.values()],
-    users: [...users.values()],
-    contexts: [...contexts.values()],
-    currentContext,
-  });
+  const client = await import('@kubernetes/client-node');
+  const { config, currentContext } = mergeKubeconfigs(client.KubeConfig, files);
   const where = files.join(path.delimiter);
   const contextName = flags.context ?? currentContext;
   if (contextName === undefined || contextName === '') {

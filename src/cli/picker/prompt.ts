@@ -39,30 +39,45 @@ function withQuery(query: string, lines: readonly string[]): PromptState {
   return { query, selected: 0, matches: fuzzyFilter(query, lines) };
 }
 
-export function pressKey(state: PromptState, key: PromptKey, lines: readonly string[]): PromptStep {
+const ctrl = (key: PromptKey, ...names: string[]): boolean => key.ctrl === true && names.includes(key.name ?? '');
+
+/** What a key does, whatever state the prompt is in. */
+type KeyAction = 'cancel' | 'choose' | 'up' | 'down' | 'erase' | 'clear' | 'type' | 'ignore';
+
+function keyAction(key: PromptKey, query: string): KeyAction {
   const name = key.name;
-  if ((key.ctrl === true && (name === 'c' || name === 'g')) || name === 'escape') return { kind: 'cancelled' };
-  if (key.ctrl === true && name === 'd' && state.query === '') return { kind: 'cancelled' };
-  if (name === 'return' || name === 'enter') {
-    const index = state.matches[state.selected];
-    return index === undefined ? { kind: 'continue', state } : { kind: 'chosen', index };
-  }
-  if (name === 'up' || (key.ctrl === true && (name === 'p' || name === 'k'))) {
-    return { kind: 'continue', state: { ...state, selected: Math.max(0, state.selected - 1) } };
-  }
-  if (name === 'down' || name === 'tab' || (key.ctrl === true && (name === 'n' || name === 'j'))) {
-    return {
-      kind: 'continue',
-      state: { ...state, selected: Math.min(Math.max(0, state.matches.length - 1), state.selected + 1) },
-    };
-  }
-  if (name === 'backspace') return { kind: 'continue', state: withQuery(state.query.slice(0, -1), lines) };
-  if (key.ctrl === true && name === 'u') return { kind: 'continue', state: withQuery('', lines) };
+  if (ctrl(key, 'c', 'g') || name === 'escape' || (ctrl(key, 'd') && query === '')) return 'cancel';
+  if (name === 'return' || name === 'enter') return 'choose';
+  if (name === 'up' || ctrl(key, 'p', 'k')) return 'up';
+  if (name === 'down' || name === 'tab' || ctrl(key, 'n', 'j')) return 'down';
+  if (name === 'backspace') return 'erase';
+  if (ctrl(key, 'u')) return 'clear';
   const text = key.sequence ?? '';
-  if (key.ctrl !== true && key.meta !== true && text.length > 0 && !CONTROL.test(text)) {
-    return { kind: 'continue', state: withQuery(state.query + text, lines) };
+  return key.ctrl !== true && key.meta !== true && text.length > 0 && !CONTROL.test(text) ? 'type' : 'ignore';
+}
+
+export function pressKey(state: PromptState, key: PromptKey, lines: readonly string[]): PromptStep {
+  const next = (changed: PromptState): PromptStep => ({ kind: 'continue', state: changed });
+  switch (keyAction(key, state.query)) {
+    case 'cancel':
+      return { kind: 'cancelled' };
+    case 'choose': {
+      const index = state.matches[state.selected];
+      return index === undefined ? next(state) : { kind: 'chosen', index };
+    }
+    case 'up':
+      return next({ ...state, selected: Math.max(0, state.selected - 1) });
+    case 'down':
+      return next({ ...state, selected: Math.min(Math.max(0, state.matches.length - 1), state.selected + 1) });
+    case 'erase':
+      return next(withQuery(state.query.slice(0, -1), lines));
+    case 'clear':
+      return next(withQuery('', lines));
+    case 'type':
+      return next(withQuery(state.query + (key.sequence ?? ''), lines));
+    case 'ignore':
+      return next(state);
   }
-  return { kind: 'continue', state };
 }
 
 /** The prompt block: query line, count, header, and up to maxRows matches around the highlighted one. */

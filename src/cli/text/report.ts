@@ -96,6 +96,12 @@ export function renderReport(pod: Pod, options: ReportOptions): string {
   }
 
   const notes: string[] = [];
+  if (summary !== undefined && summary.toolsImage !== '') {
+    const chosen = ANNOTATIONS.image in stringMapAt(pod.metadata, 'annotations');
+    notes.push(
+      `Tools image: ${summary.toolsImage} (${chosen ? 'from --image' : 'the default; --image chooses another'})`,
+    );
+  }
   if (summary !== undefined && summary.volumesReplaced.length > 0) {
     notes.push(
       `Volumes replaced by empty directories (their data is not in the copy): ${summary.volumesReplaced.join(', ')}`,
