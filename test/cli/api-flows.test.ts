@@ -447,7 +447,7 @@ describe('API failures and environment, against the fake API server', () => {
       },
       {
         argv: ['help', 'nope'],
-        message: 'unknown command "nope" for "kubectl debugdead help": use mutate, list or clean',
+        message: 'unknown command "nope" for "kubectl debugdead help": use mutate, list, clean, cp or completion',
         requests: 0,
       },
     ];

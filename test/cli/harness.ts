@@ -89,6 +89,7 @@ export function startCli(argv: string[], options: RunOptions = {}): RunHandle {
       };
     },
     pollIntervalMs: options.pollIntervalMs ?? 1,
+    nodeVersion: 'v24.0.0-test',
     mutationConfig: DEFAULT_MUTATION_CONFIG,
   };
   const done = runCli(argv, context).then((code) => ({ code, stdout: stdoutText, stderr: stderrText }));

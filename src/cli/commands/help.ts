@@ -96,6 +96,8 @@ Available Commands:
   mutate      Apply the debug rewrite to a Pod manifest, offline
   list        List debug copies
   clean       Delete debug copies
+  cp          Copy files into and out of a debug copy (with its own tar)
+  completion  Print the shell completion script (bash or zsh)
 
 Options:
 ${options(
@@ -124,6 +126,7 @@ ${options(
       text: 'Apply the rewrite in this command and create the rewritten pod; no webhook needed.',
     },
     { flags: '--no-wait=false', text: 'Return once the copy is created.' },
+    { flags: '--version=false', text: 'Print the version, the commit it was built from and the Node.js version.' },
     { flags: '--pick=false', text: "With TYPE/NAME: choose among the workload's pods from a list." },
     { flags: "-o, --output=''", text: 'With --dry-run: yaml (default) or json.' },
     { flags: '--rm=false', text: 'With --exec: delete the copy when the shell exits.' },
@@ -214,8 +217,38 @@ Usage:
   kubectl debugdead clean (POD... | --all) [-n NAMESPACE | -A] [options]
 `;
 
+const CP = `Copy files and directories into and out of a debug copy, in kubectl cp's syntax. kubectl cp runs tar from the
+container's PATH, which a distroless or scratch image does not have; this runs the busybox tar of the copy's tools
+directory instead. Directories and symlinks are copied and file modes kept. Only debug copies made by debugdead
+have the tools directory: any other pod is refused.
+
+Examples:
+  # Get a core file out of the copy
+  kubectl debugdead cp -n shop debug-web-7d4b9c8f6d-x2k9p-k3x9q:/tmp/core.1234 ./core.1234
+
+  # A directory, from a copy in another namespace, out of a chosen container
+  kubectl debugdead cp monitoring/debug-heapster-k3x9q:/var/log/app ./app-logs -c heapster
+
+  # Put a tool or a config into the copy
+  kubectl debugdead cp ./strace debug-web-7d4b9c8f6d-x2k9p-k3x9q:/tmp/strace
+
+Options:
+${options(
+  byFlag([
+    ...CLUSTER_OPTIONS,
+    HELP_OPTION,
+    { flags: "-c, --container=''", text: 'The kept-alive container to copy from or to (default: the first one).' },
+  ]),
+)}
+Usage:
+  kubectl debugdead cp [NAMESPACE/]POD:PATH LOCAL_PATH [options]
+  kubectl debugdead cp LOCAL_PATH [NAMESPACE/]POD:PATH [options]
+`;
+
 export function helpText(command: Subcommand | undefined): string {
   switch (command) {
+    case 'cp':
+      return CP;
     case 'mutate':
       return MUTATE;
     case 'list':
