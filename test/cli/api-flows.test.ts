@@ -213,7 +213,7 @@ describe('API failures and environment, against the fake API server', () => {
       /\n {2}\(events are not shown: forbidden: context "fake" may not list events in namespace "shop"\)\n/,
     );
     assert.equal(
-      fake.requests.filter((request) => request.path.endsWith('/events')).length,
+      fake.requests.filter((request) => request.method === 'GET' && request.path.endsWith('/events')).length,
       1,
       'events are asked for once',
     );

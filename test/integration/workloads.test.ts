@@ -367,6 +367,17 @@ void describe('workload targets against a real kube-apiserver with the webhook',
       assert.equal(job.code, 0, job.stderr);
       assert.match(job.stderr, /^job\/report has no pod left: copying its pod template \(spec\.template\)$/m);
       const jobCopy = await storedCopy(ns, 'debug-report-job01', `job/${ns}/report`);
+      // The DebugCopyCreated event is on the Job (the admin may create events).
+      const events = await api().request<{
+        items: { involvedObject: { kind: string; name: string }; message: string }[];
+      }>(
+        'GET',
+        `/api/v1/namespaces/${ns}/events?fieldSelector=${encodeURIComponent('reason=DebugCopyCreated,involvedObject.name=report')}`,
+      );
+      assert.equal(events.status, 200, events.text);
+      assert.deepEqual(events.body.items.map((event) => [event.involvedObject.kind, event.message]).slice(0, 1), [
+        ['Job', 'debug copy debug-report-job01 created with kubectl debugdead (kubeconfig context "debugdead")'],
+      ]);
       assert.equal(jobCopy.spec.restartPolicy, 'Never', 'the Job template’s restartPolicy, valid for a pod');
 
       const keep = await runCli(

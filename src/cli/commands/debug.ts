@@ -41,6 +41,7 @@ import { parseTarget, targetText, type Target, type WorkloadKind } from '../work
 import { resolveWorkload } from '../workload/resolve.js';
 import { copyTemplate, podFromTemplate } from '../workload/template-copy.js';
 import { keepAwayFromController } from '../workload/adoption.js';
+import { recordCopyEvent, type EventSource } from '../kube/events.js';
 
 const FLAGS = {
   ...CLUSTER_FLAGS,
@@ -320,7 +321,23 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
       );
     return EXIT_OK;
   }
-  const created = await createAndWait(client, context, options, body);
+  const eventSource: EventSource =
+    workload === undefined
+      ? {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          namespace: stringAt(source.metadata, 'namespace') ?? namespace,
+          name: stringAt(source.metadata, 'name') ?? name,
+          uid: stringAt(source.metadata, 'uid'),
+        }
+      : {
+          apiVersion: `${workload.kind.group}/${workload.kind.version}`,
+          kind: workload.kind.kind,
+          namespace: stringAt(workload.object.metadata, 'namespace') ?? namespace,
+          name: stringAt(workload.object.metadata, 'name') ?? name,
+          uid: stringAt(workload.object.metadata, 'uid'),
+        };
+  const created = await createAndWait(client, context, options, body, eventSource);
   if (!options.exec) return EXIT_OK;
 
   const state = copyState(created);
@@ -342,7 +359,13 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
 }
 
 /** Creates the copy and waits for it; returns the running (or, with --no-wait, the created) pod. */
-async function createAndWait(client: KubeClient, context: CliContext, options: DebugOptions, body: Pod): Promise<Pod> {
+async function createAndWait(
+  client: KubeClient,
+  context: CliContext,
+  options: DebugOptions,
+  body: Pod,
+  eventSource: EventSource,
+): Promise<Pod> {
   const interrupt = new AbortController();
   const release = context.onInterrupt(() => {
     interrupt.abort();
@@ -373,6 +396,7 @@ async function createAndWait(client: KubeClient, context: CliContext, options: D
     const namespace = stringAt(created.metadata, 'namespace') ?? '';
     const name = stringAt(created.metadata, 'name') ?? '';
     if (!isMutated(created)) return await removeAndThrow((deleted) => webhookMissing(namespace, name, deleted));
+    await recordCopyEvent(client, context.stderr, eventSource, name, context.now());
     if (options.noWait) {
       context.stdout.write(renderReport(created, { kubectlFlags: flags, running: false }));
       return created;
