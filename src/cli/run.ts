@@ -33,6 +33,10 @@ async function printHelp(command: Subcommand | undefined, context: CliContext): 
 /** Runs one invocation; returns the exit code. Never throws. */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
   try {
+    if (argv[0] === '__complete') {
+      const { runComplete } = await import('./commands/completion.js');
+      return await runComplete(argv.slice(1), context);
+    }
     const { command, args } = splitSubcommand(argv);
     if (command === 'help') {
       const topic = args.find((arg) => !arg.startsWith('-'));

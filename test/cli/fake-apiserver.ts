@@ -466,6 +466,11 @@ current-context: fake
       send(200, { major: '1', minor: '32', gitVersion: 'v1.32.0-fake', platform: 'linux/amd64' });
       return;
     }
+    if (method === 'GET' && pathname === '/api/v1/namespaces') {
+      const items = [...this.namespaces.entries()].map(([name, labels]) => ({ metadata: { name, labels } }));
+      send(200, { kind: 'NamespaceList', apiVersion: 'v1', metadata: {}, items });
+      return;
+    }
     let match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(pathname);
     if (match) {
       const namespace = decodeURIComponent(match[1] ?? '');

@@ -12,7 +12,7 @@ import { EXIT_OK } from '../exit-code.js';
 import { stringAt, stringMapAt } from '../json.js';
 import { KubeClient } from '../kube/kube-client.js';
 
-const FLAGS = {
+export const FLAGS = {
   ...CLUSTER_FLAGS,
   ...HELP_FLAG,
   'all-namespaces': { type: 'boolean', short: 'A' },

@@ -22,7 +22,7 @@ import { objectsAt, stringAt } from '../json.js';
 import { runInContainer, type CommandTarget } from '../kube/exec-command.js';
 import { KubeClient } from '../kube/kube-client.js';
 
-const FLAGS = { ...CLUSTER_FLAGS, ...HELP_FLAG, container: { type: 'string', short: 'c' } } as const;
+export const FLAGS = { ...CLUSTER_FLAGS, ...HELP_FLAG, container: { type: 'string', short: 'c' } } as const;
 
 /** What a path in the pod is: prints dir, file, missing (its directory exists) or noparent. $0 is busybox. */
 const PROBE =

@@ -43,7 +43,7 @@ import { copyTemplate, podFromTemplate } from '../workload/template-copy.js';
 import { keepAwayFromController } from '../workload/adoption.js';
 import { recordCopyEvent, type EventSource } from '../kube/events.js';
 
-const FLAGS = {
+export const FLAGS = {
   ...CLUSTER_FLAGS,
   ...OPTION_FLAGS,
   ...HELP_FLAG,

@@ -245,8 +245,27 @@ Usage:
   kubectl debugdead cp LOCAL_PATH [NAMESPACE/]POD:PATH [options]
 `;
 
+const COMPLETION = `Print the shell completion script of kubectl-debugdead for bash or zsh: subcommands, flags, pod and workload
+names, namespaces and contexts, read from the cluster the line points at. For \`kubectl debugdead <TAB>\`, kubectl's
+own completion calls kubectl_complete-debugdead (installed with the plugin): nothing to load.
+
+Examples:
+  # bash, in this shell
+  source <(kubectl debugdead completion bash)
+
+  # zsh, in every new shell
+  kubectl debugdead completion zsh > "\${fpath[1]}/_kubectl-debugdead"
+
+Options:
+${options([HELP_OPTION])}
+Usage:
+  kubectl debugdead completion bash|zsh
+`;
+
 export function helpText(command: Subcommand | undefined): string {
   switch (command) {
+    case 'completion':
+      return COMPLETION;
     case 'cp':
       return CP;
     case 'mutate':

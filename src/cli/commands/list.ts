@@ -10,7 +10,7 @@ import { stringAt, stringMapAt } from '../json.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { targetsRunning } from '../kube/wait.js';
 
-const FLAGS = { ...CLUSTER_FLAGS, ...HELP_FLAG, 'all-namespaces': { type: 'boolean', short: 'A' } } as const;
+export const FLAGS = { ...CLUSTER_FLAGS, ...HELP_FLAG, 'all-namespaces': { type: 'boolean', short: 'A' } } as const;
 
 /** kubectl-style age: the two most significant units ("5m", "3h12m", "2d4h"). */
 export function shortDuration(seconds: number): string {

@@ -12,7 +12,7 @@ import { readPodManifest } from '../copy/manifest.js';
 import { optionAnnotations, validateContainerFlag, optionFlagsFrom, type OptionFlags } from '../copy/option-flags.js';
 import { formatObject } from '../text/output.js';
 
-const FLAGS = {
+export const FLAGS = {
   ...OPTION_FLAGS,
   ...HELP_FLAG,
   filename: { type: 'string', short: 'f' },

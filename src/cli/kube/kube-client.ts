@@ -20,7 +20,8 @@ import {
 /** A resource of an API group: its plural name and group/version. */
 export interface ApiResource {
   resource: string;
-  group: { name: string; version: string };
+  /** Undefined: core/v1. */
+  group?: { name: string; version: string } | undefined;
 }
 
 type Library = typeof import('@kubernetes/client-node');
