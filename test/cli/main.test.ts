@@ -277,8 +277,12 @@ describe('the kubectl-debugdead binary', () => {
 describe('the bins package.json declares, as built', () => {
   const bins = Object.entries(declaredBins());
 
-  it('are kubectl-debugdead and debugdead-webhook', () => {
-    assert.deepEqual(bins.map(([name]) => name).sort(), ['debugdead-webhook', 'kubectl-debugdead']);
+  it('are kubectl-debugdead, kubectl_complete-debugdead and debugdead-webhook', () => {
+    assert.deepEqual(bins.map(([name]) => name).sort(), [
+      'debugdead-webhook',
+      'kubectl-debugdead',
+      'kubectl_complete-debugdead',
+    ]);
   });
 
   for (const [name, file] of bins) {
@@ -293,6 +297,11 @@ describe('the bins package.json declares, as built', () => {
       });
       assert.equal(result.error, undefined);
       assert.equal(result.status, 0, result.stderr);
+      if (name === 'kubectl_complete-debugdead') {
+        // What kubectl's completion gets for `kubectl debugdead --help<TAB>`: the flag, then Cobra's directive.
+        assert.equal(result.stdout, '--help\n:4\n');
+        return;
+      }
       assert.match(
         result.stdout,
         new RegExp(`Usage:.*${name === 'kubectl-debugdead' ? 'kubectl debugdead' : name}`, 's'),
