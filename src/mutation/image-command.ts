@@ -71,6 +71,12 @@ export function parseImageCommands(text: string): { value: ImageCommands } | { r
   return { value: commands };
 }
 
+/** One argument of the argv the runtime ran, and whether it came from the pod spec (then `$(VAR)`-expanded). */
+export interface ArgvPart {
+  spec: boolean;
+  value: string;
+}
+
 /**
  * The argv the runtime ran, with Kubernetes' rules (the CRI runtime merges the pod spec with the image
  * config, containerd's WithProcessArgs): a `command` replaces the ENTRYPOINT and drops the CMD; `args`
@@ -81,14 +87,12 @@ export function runtimeArgv(
   command: string[] | null,
   args: string[] | null,
   image: ImageCommand | undefined,
-): { spec: boolean; value: string }[] | undefined {
-  const fromSpec = (parts: string[]) => parts.map((value) => ({ spec: true, value }));
+): ArgvPart[] | undefined {
+  const fromSpec = (parts: string[] | null) => (parts ?? []).map((value) => ({ spec: true, value }));
   const fromImage = (parts: string[] | null) => (parts ?? []).map((value) => ({ spec: false, value }));
-  // containerd (like Docker) reads an Entrypoint of [""] as none.
-  const entrypoint = image?.entrypoint?.length === 1 && image.entrypoint[0] === '' ? null : image?.entrypoint;
-  const hasCommand = command !== null && command.length > 0;
-  const hasArgs = args !== null && args.length > 0;
-  if (hasCommand) return [...fromSpec(command), ...fromSpec(args ?? [])];
+  if (command !== null && command.length > 0) return [...fromSpec(command), ...fromSpec(args)];
   if (image === undefined) return undefined;
-  return [...fromImage(entrypoint ?? null), ...(hasArgs ? fromSpec(args) : fromImage(image.cmd))];
+  // containerd (like Docker) reads an Entrypoint of [""] as none.
+  const entrypoint = image.entrypoint?.length === 1 && image.entrypoint[0] === '' ? null : image.entrypoint;
+  return [...fromImage(entrypoint), ...(args !== null && args.length > 0 ? fromSpec(args) : fromImage(image.cmd))];
 }

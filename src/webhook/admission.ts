@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { mutatePod, type MutationConfig, type MutationResult } from '../mutation/index.js';
+import { isObject, objectAt, stringAt } from '../mutation/json.js';
 import type { ReviewOutcome } from './metrics.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
@@ -60,16 +61,6 @@ export interface AdmissionAnswer {
   error?: unknown;
 }
 
-type JsonRecord = Record<string, unknown>;
-
-function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
 /** Parses the body; a syntax error names the position only (the body may hold secrets). */
 export function parseReviewJson(body: string): unknown {
   try {
@@ -95,7 +86,7 @@ export interface DecodedReview {
 
 /** Checks the envelope and extracts what the mutation needs. Throws UsageError (400) before the uid is known. */
 export function decodeReview(review: unknown): DecodedReview {
-  if (!isRecord(review)) {
+  if (!isObject(review)) {
     throw new UsageError(`the request body must be a JSON object: an ${ADMISSION_API_VERSION} AdmissionReview`);
   }
   if (review.apiVersion !== ADMISSION_API_VERSION) {
@@ -108,29 +99,29 @@ export function decodeReview(review: unknown): DecodedReview {
     throw new UsageError(`kind must be ${ADMISSION_KIND}`);
   }
   const request = review.request;
-  if (!isRecord(request)) {
+  if (!isObject(request)) {
     throw new UsageError('the AdmissionReview has no request object: nothing to review');
   }
   if (typeof request.uid !== 'string' || request.uid === '') {
     throw new UsageError('request.uid is missing: the response must echo it');
   }
   const object = request.object;
-  const metadata = isRecord(object) && isRecord(object.metadata) ? object.metadata : {};
-  const generateName = text(metadata.generateName);
+  const metadata = objectAt(object, 'metadata');
+  const generateName = stringAt(metadata, 'generateName') ?? '';
   const fields: ReviewFields = {
     uid: request.uid,
-    namespace: text(request.namespace) || text(metadata.namespace),
-    name: text(request.name) || text(metadata.name) || (generateName === '' ? '' : `${generateName}*`),
-    operation: text(request.operation),
+    namespace: stringAt(request, 'namespace') || stringAt(metadata, 'namespace') || '',
+    name: stringAt(request, 'name') || stringAt(metadata, 'name') || (generateName === '' ? '' : `${generateName}*`),
+    operation: stringAt(request, 'operation') ?? '',
   };
   const kind = request.kind;
   const resource = request.resource;
   const isPod =
-    isRecord(kind) &&
+    isObject(kind) &&
     kind.group === '' &&
     kind.version === 'v1' &&
     kind.kind === 'Pod' &&
-    isRecord(resource) &&
+    isObject(resource) &&
     resource.group === '' &&
     resource.version === 'v1' &&
     resource.resource === 'pods' &&

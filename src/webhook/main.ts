@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { UsageError } from '../errors.js';
+import { ensureLocalCertificates } from '../tls/local.js';
+import type { TlsPaths } from '../tls/material.js';
 import { createApp } from './app.js';
 import { HELP_TEXT, parseConfig, type WebhookConfig } from './config.js';
-import { ensureLocalCertificates } from './local-certs.js';
 import { createMetrics } from './metrics.js';
 import { startServer, type RunningServer } from './server.js';
-import type { TlsPaths } from './tls.js';
 
 /** A path as the user would type it from the current directory, quoted for a POSIX shell when needed. */
 function shellPath(target: string): string {

@@ -6,8 +6,10 @@ import type { RequestListener } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { loadTlsMaterial, type CertificateInfo, type TlsPaths } from '../tls/material.js';
+import { watchCertificates } from '../tls/reload.js';
+import { serverSecureContextOptions } from '../tls/server-options.js';
 import type { WebhookMetrics } from './metrics.js';
-import { loadTlsMaterial, watchCertificates, type CertificateInfo, type TlsPaths } from './tls.js';
 
 export interface StartServerOptions {
   app: RequestListener;
@@ -50,7 +52,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const now = options.now ?? (() => new Date());
   const initial = await loadTlsMaterial(options.tls, now());
 
-  const server = https.createServer({ cert: initial.cert, key: initial.key, minVersion: 'TLSv1.2' }, options.app);
+  const server = https.createServer(serverSecureContextOptions(initial), options.app);
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.headersTimeout = 15_000;
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -59,7 +61,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     paths: options.tls,
     current: initial,
     apply: (material) => {
-      server.setSecureContext({ cert: material.cert, key: material.key, minVersion: 'TLSv1.2' });
+      server.setSecureContext(serverSecureContextOptions(material));
     },
     logger,
     metrics,

@@ -372,13 +372,14 @@ describe('API failures and environment, against the fake API server', () => {
       },
       {
         argv: [SOURCE, '--ttl', '0s'],
-        message: 'invalid value "0s" for --ttl: use a positive duration such as 30m, 8h, 1h30m or 2d',
+        message:
+          'invalid value "0s" for --ttl: use a positive Go duration such as 90m, 8h, 1h30m or 2d (units s, m, h, d)',
         requests: 0,
       },
       {
         argv: [SOURCE, '--volumes', 'keep'],
         message:
-          'invalid value "keep" for --volumes: use empty or readonly (empty replaces PVCs by empty directories, readonly mounts them read-only)',
+          'invalid value "keep" for --volumes: use "empty" (PVCs become emptyDir, the default) or "readonly" (PVCs kept, mounted read-only)',
         requests: 0,
       },
       {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -172,6 +172,25 @@ describe('the kubectl-debugdead binary', () => {
         );
     });
   }
+
+  it("js-yaml's code cache: written after the first YAML run, used by the next, rewritten when V8 refuses it", async () => {
+    const cacheRoot = path.join(dir, 'compile-cache');
+    const env = { NODE_COMPILE_CACHE: cacheRoot };
+    const cacheFiles = async (): Promise<string[]> =>
+      (await readdir(cacheRoot, { recursive: true })).filter((name) => /debugdead-js-yaml-.*\.v8$/.test(name));
+    const first = await runBin(['mutate', '-f', HEAPSTER], { env });
+    assert.equal(first.code, 0, first.stderr);
+    const [cache] = await cacheFiles();
+    assert.ok(cache !== undefined, 'the code cache was written');
+    const written = await readFile(path.join(cacheRoot, cache));
+    const second = await runBin(['mutate', '-f', HEAPSTER], { env });
+    assert.deepEqual(second, first, 'the same output from the cache');
+    assert.deepEqual(await readFile(path.join(cacheRoot, cache)), written, 'an accepted cache is left as it is');
+    await writeFile(path.join(cacheRoot, cache), 'not V8 code cache data');
+    const third = await runBin(['mutate', '-f', HEAPSTER], { env });
+    assert.deepEqual(third, first, 'a refused cache changes nothing the user sees');
+    assert.ok((await readFile(path.join(cacheRoot, cache))).length > 1000, 'and is written again');
+  });
 
   it('mutate reads stdin', async () => {
     const result = await runBin(['mutate', '-f', '-', '-o', 'json'], { stdin: await readFile(HEAPSTER, 'utf8') });

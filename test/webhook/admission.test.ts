@@ -139,7 +139,11 @@ void describe('reviewAdmission refuses what is not an AdmissionReview with a uid
 
 void describe('answerReview maps mutation results to AdmissionReview responses', () => {
   void it('untouched: allowed, no patch, outcome skipped', () => {
-    const answer = answerWith({ outcome: 'untouched', reason: 'no debug.dead/enable annotation' });
+    const answer = answerWith({
+      outcome: 'untouched',
+      code: 'not-annotated',
+      reason: 'no debug.dead/enable annotation',
+    });
     assert.deepEqual(answer, {
       outcome: 'skipped',
       fields: FIELDS,
@@ -241,7 +245,7 @@ void describe('answerReview maps mutation results to AdmissionReview responses',
 
 void describe('encodeAnswer', () => {
   void it('serialises the review as the JSON the API server reads', () => {
-    const { json } = encodeAnswer(answerWith({ outcome: 'untouched', reason: 'x' }));
+    const { json } = encodeAnswer(answerWith({ outcome: 'untouched', code: 'not-annotated', reason: 'x' }));
     assert.equal(
       json,
       `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"${UID}","allowed":true}}`,

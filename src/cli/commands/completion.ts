@@ -7,11 +7,9 @@ import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { clusterFlagsOf, complete, formatCompletion, type CompletionSource } from '../completion/complete.js';
 import { BASH_SCRIPT, ZSH_SCRIPT } from '../completion/scripts.js';
-import { stringAt } from '../json.js';
+import { stringAt } from '../../mutation/json.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { apiResource } from '../workload/workload-pods.js';
-
-export const FLAGS = {} as const;
 
 export function runCompletion(args: string[], context: CliContext): Promise<number> {
   const shell = args.filter((arg) => !arg.startsWith('-'));

@@ -12,19 +12,18 @@ import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../../errors.js';
 import type { Pod } from '../../mutation/index.js';
-import { CLUSTER_FLAGS, HELP_FLAG, clusterFlags, parseFlags, stringFlag } from './args.js';
+import { clusterFlags, parseFlags, stringFlag } from './args.js';
+import { CP_FLAGS } from './flags.js';
 import { ChildProcessError, RefusedError } from '../cli-errors.js';
 import type { CliContext } from '../context.js';
 import { copyState, targetContainers } from '../copy/copy-state.js';
 import { parseCopyArgs, type RemotePath } from '../cp/cp-args.js';
 import { EXIT_OK } from '../exit-code.js';
-import { objectsAt, stringAt } from '../json.js';
+import { objectsAt, stringAt } from '../../mutation/json.js';
 import { runInContainer, type CommandTarget } from '../kube/exec-command.js';
 import { KubeClient } from '../kube/kube-client.js';
 
-export const FLAGS = { ...CLUSTER_FLAGS, ...HELP_FLAG, container: { type: 'string', short: 'c' } } as const;
-
-/** What a path in the pod is: prints dir, file, missing (its directory exists) or noparent. $0 is busybox. */
+export /** What a path in the pod is: prints dir, file, missing (its directory exists) or noparent. $0 is busybox. */
 const PROBE =
   'if [ -d "$1" ]; then echo dir; elif [ -e "$1" ] || [ -L "$1" ]; then echo file; ' +
   'elif [ -d "$("$0" dirname "$1")" ]; then echo missing; else echo noparent; fi';
@@ -209,7 +208,7 @@ async function toPod(
 }
 
 export async function runCp(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseFlags('cp', args, FLAGS);
+  const { values, positionals } = parseFlags('cp', args, CP_FLAGS);
   const direction = parseCopyArgs(positionals);
   const cluster = clusterFlags(values);
   const client = await KubeClient.connect(cluster, { kubeconfigEnv: context.kubeconfigEnv, homeDir: context.homeDir });

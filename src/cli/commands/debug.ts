@@ -12,25 +12,16 @@ import {
   type JsonObject,
   type Pod,
 } from '../../mutation/index.js';
-import {
-  CLUSTER_FLAGS,
-  HELP_FLAG,
-  OPTION_FLAGS,
-  booleanFlag,
-  clusterFlags,
-  outputFormat,
-  parseFlags,
-  stringFlag,
-  type FlagValues,
-} from './args.js';
+import { booleanFlag, clusterFlags, outputFormat, parseFlags, stringFlag, type FlagValues } from './args.js';
+import { DEBUG_FLAGS, DEFAULT_TIMEOUT } from './flags.js';
 import { CopyFailedError, InterruptedError, RefusedError } from '../cli-errors.js';
 import type { CliContext } from '../context.js';
-import { copyState, isMutated, targetContainers } from '../copy/copy-state.js';
+import { createdCopy, type CreatedCopy } from '../copy/created-copy.js';
 import { openShell } from '../kube/exec.js';
 import { EXIT_OK } from '../exit-code.js';
-import { stringAt, stringMapAt } from '../json.js';
+import { stringAt, stringMapAt } from '../../mutation/json.js';
 import { KubeClient } from '../kube/kube-client.js';
-import { validateContainerFlag, optionFlagsFrom, type OptionFlags } from '../copy/option-flags.js';
+import { flagText, optionFlagsFrom, validateContainerFlag, type OptionFlags } from '../copy/option-flags.js';
 import { formatObject, type OutputFormat } from '../text/output.js';
 import { pickDeadContainer } from '../picker/picker.js';
 import { copyPod, isDebugCopy, sourceOptions } from '../copy/pod-copy.js';
@@ -42,26 +33,6 @@ import { resolveWorkload } from '../workload/resolve.js';
 import { copyTemplate, podFromTemplate } from '../workload/template-copy.js';
 import { keepAwayFromController } from '../workload/adoption.js';
 import { recordCopyEvent, type EventSource } from '../kube/events.js';
-
-export const FLAGS = {
-  ...CLUSTER_FLAGS,
-  ...OPTION_FLAGS,
-  ...HELP_FLAG,
-  'all-namespaces': { type: 'boolean', short: 'A' },
-  'same-node': { type: 'boolean' },
-  'keep-labels': { type: 'boolean' },
-  'keep-annotations': { type: 'boolean' },
-  local: { type: 'boolean' },
-  'dry-run': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  exec: { type: 'boolean' },
-  rm: { type: 'boolean' },
-  'no-wait': { type: 'boolean' },
-  timeout: { type: 'string' },
-  pick: { type: 'boolean' },
-} as const;
-
-export const DEFAULT_TIMEOUT = '5m';
 
 export interface DebugOptions {
   /** POD, pod/NAME or TYPE/NAME of a workload; undefined: pick a dead container. */
@@ -85,7 +56,7 @@ export interface DebugOptions {
 
 /** Parses and checks everything that does not need the cluster. */
 export function parseDebugOptions(args: readonly string[]): DebugOptions {
-  const { values, positionals } = parseFlags('', args, FLAGS);
+  const { values, positionals } = parseFlags('', args, DEBUG_FLAGS);
   if (positionals.length > 1) {
     throw new UsageError(
       `expected one POD, got ${positionals.length}: ${positionals.join(' ')}\nSee 'kubectl debugdead --help' for usage.`,
@@ -240,7 +211,7 @@ export async function runDebug(args: string[], context: CliContext): Promise<num
 async function debug(client: KubeClient, context: CliContext, options: DebugOptions): Promise<number> {
   let namespace = client.namespace;
   let target = options.target;
-  let container = options.flags.container;
+  let container = flagText(options.flags, 'container');
   if (target === undefined) {
     const picked = await pickDeadContainer(client, context, { allNamespaces: options.allNamespaces, container });
     namespace = picked.namespace;
@@ -313,12 +284,8 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
   if (options.dryRun === 'server') {
     const answer = await client.createPod(body, { dryRun: true });
     context.stdout.write(await formatObject(answer, options.output ?? 'yaml'));
-    if (!isMutated(answer))
-      throw webhookMissing(
-        stringAt(answer.metadata, 'namespace') ?? namespace,
-        stringAt(answer.metadata, 'name') ?? '',
-        false,
-      );
+    const stored = createdCopy(answer, namespace);
+    if (!stored.mutated) throw webhookMissing(stored.namespace, stored.name, false);
     return EXIT_OK;
   }
   const eventSource: EventSource =
@@ -340,47 +307,44 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
   const created = await createAndWait(client, context, options, body, eventSource);
   if (!options.exec) return EXIT_OK;
 
-  const state = copyState(created);
-  const copyNamespace = stringAt(created.metadata, 'namespace') ?? namespace;
-  const copyName = stringAt(created.metadata, 'name') ?? '';
   const code = await openShell(context, client, {
-    namespace: copyNamespace,
-    name: copyName,
-    container: targetContainers(state)[0] ?? container ?? '',
-    mountPath: state.summary?.mountPath ?? context.mutationConfig.mountPath,
+    namespace: created.namespace,
+    name: created.name,
+    container: created.targets[0] ?? container ?? '',
+    mountPath: created.state.summary?.mountPath ?? context.mutationConfig.mountPath,
     kubectlFlags: kubectlFlags(options.cluster),
   });
   if (code !== 0) context.stderr.write(`note: the shell exited with code ${code}\n`);
   if (options.rm) {
-    await client.deletePod(copyNamespace, copyName, stringAt(created.metadata, 'uid'));
-    context.stdout.write(`pod "${copyName}" deleted\n`);
+    await client.deletePod(created.namespace, created.name, created.uid);
+    context.stdout.write(`pod "${created.name}" deleted\n`);
   }
   return EXIT_OK;
 }
 
-/** Creates the copy and waits for it; returns the running (or, with --no-wait, the created) pod. */
+/** Creates the copy and waits for it (unless --no-wait); returns the copy as created. */
 async function createAndWait(
   client: KubeClient,
   context: CliContext,
   options: DebugOptions,
   body: Pod,
   eventSource: EventSource,
-): Promise<Pod> {
+): Promise<CreatedCopy> {
   const interrupt = new AbortController();
   const release = context.onInterrupt(() => {
     interrupt.abort();
   });
   const flags = kubectlFlags(options.cluster);
-  let created: Pod | undefined;
+  let created: CreatedCopy | undefined;
   let cleanupTried = false;
   /** Deletes the copy, then throws the error made for the outcome (with the cleanup command if the delete failed). */
   const removeAndThrow = async (make: (deleted: boolean) => Error): Promise<never> => {
     cleanupTried = true;
-    const namespace = stringAt(created?.metadata, 'namespace') ?? '';
-    const name = stringAt(created?.metadata, 'name') ?? '';
+    const namespace = created?.namespace ?? '';
+    const name = created?.name ?? '';
     let cleanupError: unknown;
     try {
-      await client.deletePod(namespace, name, stringAt(created?.metadata, 'uid'));
+      await client.deletePod(namespace, name, created?.uid);
     } catch (error) {
       cleanupError = error;
     }
@@ -392,20 +356,18 @@ async function createAndWait(
     );
   };
   try {
-    created = await client.createPod(body);
-    const namespace = stringAt(created.metadata, 'namespace') ?? '';
-    const name = stringAt(created.metadata, 'name') ?? '';
-    if (!isMutated(created)) return await removeAndThrow((deleted) => webhookMissing(namespace, name, deleted));
+    created = createdCopy(await client.createPod(body), '');
+    const { namespace, name, state } = created;
+    if (!created.mutated) return await removeAndThrow((deleted) => webhookMissing(namespace, name, deleted));
     await recordCopyEvent(client, context.stderr, eventSource, name, context.now());
     if (options.noWait) {
-      context.stdout.write(renderReport(created, { kubectlFlags: flags, running: false }));
+      context.stdout.write(renderReport(created.pod, { kubectlFlags: flags, running: false }));
       return created;
     }
-    const state = copyState(created);
     const outcome = await waitForCopy(client, {
       namespace,
       name,
-      uid: stringAt(created.metadata, 'uid'),
+      uid: created.uid,
       targets: {
         containers: state.summary?.containers ?? [],
         initContainers: state.summary?.initContainers ?? [],
@@ -420,7 +382,7 @@ async function createAndWait(
     switch (outcome.kind) {
       case 'running':
         context.stdout.write(renderReport(outcome.pod, { kubectlFlags: flags, running: true }));
-        return outcome.pod;
+        return created;
       case 'interrupted':
         cleanupTried = true;
         throw new InterruptedError(

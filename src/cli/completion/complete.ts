@@ -4,12 +4,7 @@
  * with the words after `kubectl debugdead`; the bash and zsh scripts of `completion` call `kubectl-debugdead
  * __complete` the same way. Pure: the cluster is behind `CompletionSource`.
  */
-import { FLAGS as CLEAN_FLAGS } from '../commands/clean.js';
-import { FLAGS as CP_FLAGS } from '../commands/cp.js';
-import { FLAGS as DEBUG_FLAGS } from '../commands/debug.js';
-import { FLAGS as LIST_FLAGS } from '../commands/list.js';
-import { FLAGS as MUTATE_FLAGS } from '../commands/mutate.js';
-import type { FlagSpecs } from '../commands/args.js';
+import { COMMAND_FLAGS as TABLES, type FlagSpecs } from '../commands/flags.js';
 import { WORKLOAD_KINDS, parseTarget, type WorkloadKind } from '../workload/target.js';
 
 /** Cobra's ShellCompDirective bits. */
@@ -34,14 +29,7 @@ export interface CompletionSource {
 
 export const COMMANDS = ['mutate', 'list', 'clean', 'cp', 'completion'] as const;
 
-const COMMAND_FLAGS: Record<string, FlagSpecs> = {
-  '': { ...DEBUG_FLAGS, version: { type: 'boolean' } },
-  mutate: MUTATE_FLAGS,
-  list: LIST_FLAGS,
-  clean: CLEAN_FLAGS,
-  cp: CP_FLAGS,
-  completion: {},
-};
+const COMMAND_FLAGS: Record<string, FlagSpecs> = TABLES;
 
 const FIXED_VALUES: Record<string, string[]> = {
   volumes: ['empty', 'readonly'],

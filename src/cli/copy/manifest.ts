@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import type { Pod } from '../../mutation/index.js';
 import type { Input } from '../context.js';
-import { isObject, stringAt } from '../json.js';
+import { isObject, stringAt } from '../../mutation/json.js';
 import { readYamlDocuments } from '../text/yaml.js';
 
 /** 8 MiB: far above any pod the API server accepts (1.5 MiB requests); guards against reading a disk image. */

@@ -23,7 +23,7 @@ import {
   type JsonObject,
   type Pod,
 } from '../../mutation/index.js';
-import { cloneJson, isObject, stringAt, stringMapAt } from '../json.js';
+import { cloneJson, isObject, stringAt, stringMapAt } from '../../mutation/json.js';
 import { optionAnnotations, type OptionFlags } from './option-flags.js';
 
 export interface CopyOptions extends OptionFlags {

@@ -4,7 +4,7 @@
  * quota, webhooks), invalid objects, unreachable or untrusted servers. Pure.
  */
 import { DeniedError, KubeApiError } from '../../errors.js';
-import { isObject, stringAt } from '../json.js';
+import { isObject, stringAt } from '../../mutation/json.js';
 
 export type Verb = 'get' | 'list' | 'create' | 'delete';
 

@@ -9,7 +9,7 @@ import type { RequestContext } from '@kubernetes/client-node';
 import { EnvironmentError } from '../../errors.js';
 import type { JsonObject, Pod } from '../../mutation/index.js';
 import { translateNetworkError, translateStatus, type ApiEndpoint, type ApiOperation } from './api-errors.js';
-import { isObject, objectsAt } from '../json.js';
+import { isObject, objectsAt } from '../../mutation/json.js';
 import {
   resolveKubeconfig,
   type ClusterFlags,

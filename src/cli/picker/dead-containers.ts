@@ -3,7 +3,7 @@
  * init containers included, from pod statuses. Pure.
  */
 import type { JsonObject, Pod } from '../../mutation/index.js';
-import { numberAt, objectAt, objectsAt, stringAt } from '../json.js';
+import { numberAt, objectAt, objectsAt, stringAt } from '../../mutation/json.js';
 import { isDebugCopy } from '../copy/pod-copy.js';
 
 export interface DeadContainer {

@@ -4,7 +4,7 @@
  */
 import { ANNOTATIONS, formatDuration, type Pod } from '../../mutation/index.js';
 import { copyState, expiry, type CopyState } from '../copy/copy-state.js';
-import { stringAt, stringMapAt } from '../json.js';
+import { stringAt, stringMapAt } from '../../mutation/json.js';
 import { shellJoin, shellQuote } from './shell-quote.js';
 
 export interface ReportOptions {

@@ -6,7 +6,7 @@
  * Job on its controller-uid, both removed by the mutation; a StatefulSet adopts only pods named after it.) Pure.
  */
 import { LABELS, type JsonObject, type Pod } from '../../mutation/index.js';
-import { objectAt, stringMapAt } from '../json.js';
+import { objectAt, stringMapAt } from '../../mutation/json.js';
 import { WORKLOAD_KINDS, targetText, type WorkloadKind } from './target.js';
 
 const ADOPT_BY_SELECTOR: readonly string[] = [WORKLOAD_KINDS.replicaset.kind, WORKLOAD_KINDS.daemonset.kind];

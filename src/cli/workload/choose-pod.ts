@@ -4,7 +4,7 @@
  * why. Pure.
  */
 import { DEFAULT_CONTAINER_ANNOTATION, type JsonObject, type Pod } from '../../mutation/index.js';
-import { numberAt, objectAt, objectsAt, stringAt, stringMapAt } from '../json.js';
+import { numberAt, objectAt, objectsAt, stringAt, stringMapAt } from '../../mutation/json.js';
 
 export interface PodChoice {
   pod: Pod;

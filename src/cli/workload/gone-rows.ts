@@ -7,7 +7,7 @@
 import type { JsonObject, Pod } from '../../mutation/index.js';
 import type { DeadContainer } from '../picker/dead-containers.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { numberAt, objectsAt, stringAt } from '../json.js';
+import { numberAt, objectsAt, stringAt } from '../../mutation/json.js';
 import { targetContainerName } from './choose-pod.js';
 import { podFromTemplate } from './template-copy.js';
 import { WORKLOAD_KINDS, targetText, type WorkloadKind } from './target.js';

@@ -7,7 +7,7 @@ import type { CliContext } from '../context.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { deadContainers, type DeadContainer } from '../picker/dead-containers.js';
 import { chooseRow } from '../picker/picker.js';
-import { stringAt } from '../json.js';
+import { stringAt } from '../../mutation/json.js';
 import { choosePod, targetContainerName } from './choose-pod.js';
 import { WORKLOAD_KINDS, targetText, type WorkloadKind } from './target.js';
 import { workloadPods } from './workload-pods.js';

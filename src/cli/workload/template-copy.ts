@@ -9,7 +9,7 @@
  */
 import { UsageError } from '../../errors.js';
 import { ANNOTATIONS, type JsonObject, type Pod } from '../../mutation/index.js';
-import { cloneJson, objectAt, objectsAt, stringAt } from '../json.js';
+import { cloneJson, objectAt, objectsAt, stringAt } from '../../mutation/json.js';
 import { copyPod, type CopyOptions } from '../copy/pod-copy.js';
 import { WORKLOAD_KINDS, targetText, type WorkloadKind } from './target.js';
 

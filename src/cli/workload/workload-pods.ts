@@ -6,7 +6,7 @@
  */
 import type { JsonObject, Pod } from '../../mutation/index.js';
 import type { ApiResource, KubeClient } from '../kube/kube-client.js';
-import { objectAt, objectsAt, stringAt } from '../json.js';
+import { objectAt, objectsAt, stringAt } from '../../mutation/json.js';
 import { WORKLOAD_KINDS, type WorkloadKind } from './target.js';
 
 export function apiResource(kind: WorkloadKind): ApiResource {

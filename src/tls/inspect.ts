@@ -1,8 +1,27 @@
 /**
  * Reads PEM certificates with node:crypto: what the `certs` command and the bootstrap need to decide
- * whether existing material can be kept.
+ * whether existing material can be kept, and what the webhook logs about the certificate it serves.
  */
 import { X509Certificate } from 'node:crypto';
+
+export interface CertificateInfo {
+  serialNumber: string;
+  /** SHA-256 fingerprint as colon-separated hex, like `openssl x509 -fingerprint -sha256`. */
+  fingerprint256: string;
+  subject: string;
+  validFrom: Date;
+  validTo: Date;
+}
+
+export function describeCertificate(certificate: X509Certificate): CertificateInfo {
+  return {
+    serialNumber: certificate.serialNumber,
+    fingerprint256: certificate.fingerprint256,
+    subject: certificate.subject.replaceAll('\n', ', '),
+    validFrom: certificate.validFromDate,
+    validTo: certificate.validToDate,
+  };
+}
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 

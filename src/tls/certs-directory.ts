@@ -1,15 +1,17 @@
 /**
- * The `certs` command: a CA and a serving certificate for the webhook Service, written with the
- * kustomization that turns them into the webhook's TLS Secret. Existing certificates are kept while they
- * are valid for the same names (so `make certs` can run twice); `force` replaces them.
+ * What the `certs` command does (src/certs only parses its flags): a CA and a serving certificate for the
+ * webhook Service, written with the kustomization that turns them into the webhook's TLS Secret. Existing
+ * certificates are kept while they are valid for the same names (so `make certs` can run twice); `force`
+ * replaces them.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvironmentError } from '../errors.js';
-import { generateCertificates, writeCertificates } from '../tls/certificates.js';
+import { generateCertificates, writeCertificates } from './certificates.js';
 import { checkServingCertificate } from './inspect.js';
 import { serviceDnsNames } from './install-names.js';
+import { keyPairMismatch } from './key-pair.js';
 import { certsKustomization } from './kustomization.js';
 
 export interface CertsOptions {
@@ -62,7 +64,7 @@ async function problemsWithExisting(
   const check = checkServingCertificate(tlsCrt, caCrt, names, now, KEEP_ONLY_IF_VALID_FOR_DAYS);
   const problems = [...check.problems];
   try {
-    if (!new X509Certificate(tlsCrt).checkPrivateKey(createPrivateKey(tlsKey)))
+    if (keyPairMismatch(new X509Certificate(tlsCrt), createPrivateKey(tlsKey)) !== undefined)
       problems.push('tls.key does not match tls.crt');
   } catch {
     problems.push('tls.crt or tls.key cannot be read');
