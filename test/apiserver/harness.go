@@ -69,6 +69,7 @@ type options struct {
 	users            string
 	tokenFile        string
 	controllers      string
+	extraControllers string
 	controllerMgr    bool
 	exitOnStdinClose bool
 	logDir           string
@@ -138,6 +139,7 @@ func runHarness(args []string) int {
 	fs.StringVar(&o.users, "users", "alice,bob", "comma-separated non-admin users to mint bearer tokens and kubeconfigs for (no groups besides system:authenticated, no RBAC bindings)")
 	fs.StringVar(&o.tokenFile, "token-file", "", "extra static tokens, kube-apiserver token file format: token,user,uid[,\"group1,group2\"]")
 	fs.StringVar(&o.controllers, "controllers", strings.Join(defaultControllers, ","), "kube-controller-manager --controllers value")
+	fs.StringVar(&o.extraControllers, "extra-controllers", "", "comma-separated controllers to run besides --controllers (the one-node cluster of test/node adds node-lifecycle-controller and others)")
 	fs.BoolVar(&o.controllerMgr, "controller-manager", true, "run kube-controller-manager (and wait for the default ServiceAccount before reporting ready)")
 	fs.BoolVar(&o.exitOnStdinClose, "exit-on-stdin-close", false, "shut down when standard input reaches end of file (use it when the parent holds a pipe to stdin)")
 	fs.StringVar(&o.logDir, "log-dir", "", "keep component logs (etcd.log, kube-apiserver.log, kube-controller-manager.log) in this directory instead of the temporary one")
@@ -156,6 +158,9 @@ func runHarness(args []string) int {
 			return 0
 		}
 		return 2
+	}
+	if o.extraControllers != "" {
+		o.controllers += "," + o.extraControllers
 	}
 	if fs.NArg() > 0 {
 		logf("unexpected argument %q (subcommands: %s, %s, version)", fs.Arg(0), subcommandAPIServer, subcommandControllerManager)

@@ -3,14 +3,13 @@
  * keystrokes, and the wait draws its spinner. Skipped where `script` is missing.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { onTerminal as runOnTerminal, SCRIPT } from '../helpers/cli-process.js';
 import { FakeApiServer } from './fake-apiserver.js';
 import { barePod, deploymentPod } from './fixtures.js';
 
-const SCRIPT = '/usr/bin/script';
 const BIN = path.join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 /** Runs the CLI on a pty; `react` sees the output so far and may type. Resolves with everything printed. */
@@ -19,24 +18,7 @@ function onTerminal(
   env: Record<string, string>,
   react: (output: string, type: (keys: string) => void) => void,
 ): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const command = [process.execPath, BIN, ...args].map((arg) => `'${arg}'`).join(' ');
-    const child = spawn(SCRIPT, ['-qfec', command, '/dev/null'], {
-      env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', TERM: 'xterm', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      react(output, (keys) => child.stdin.write(keys));
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
+  return runOnTerminal([process.execPath, BIN, ...args], { HOME: '/nonexistent', ...env }, react);
 }
 
 describe('on a real terminal', { skip: !existsSync(SCRIPT) && `${SCRIPT} is not installed` }, () => {

@@ -149,6 +149,8 @@ export interface ApiServer {
   readonly logDir: string;
   /** The harness process id. */
   readonly pid: number;
+  /** The ready line as printed (a harness that wraps this one, such as test/node/cluster.sh, adds fields). */
+  readonly readyLine: Readonly<Record<string, unknown>>;
   /** The harness's stderr so far (its own messages; component logs only when verbose). */
   stderr(): string;
   /** An HTTPS request to the API server, as the admin unless `options.token` says otherwise. */
@@ -262,6 +264,7 @@ export async function startApiServer(options: StartApiServerOptions = {}): Promi
     dir: ready.dir,
     logDir: ready.logDir,
     pid: ready.pid,
+    readyLine: ready as unknown as Record<string, unknown>,
     stderr: () => stderr,
     request: <T>(method: string, path: string, opts: RequestOptions = {}) =>
       httpsRequest<T>(agent, ready.url, ready.adminToken, method, path, opts),

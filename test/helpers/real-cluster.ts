@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateCertificates, writeCertificates } from '../../src/tls/certificates.js';
 import { find, findKubectl, kustomize, MANIFESTS } from '../delivery/render.js';
-import { createNamespace, startApiServer, waitFor, type ApiServer } from './apiserver.js';
+import { createNamespace, startApiServer, waitFor, type ApiServer, type StartApiServerOptions } from './apiserver.js';
 import { startWebhookProcess, type WebhookProcess } from './webhook-process.js';
 
 export const WEBHOOK_CONFIGURATION = 'debugdead';
@@ -45,11 +45,12 @@ export async function renderedWebhookConfiguration(url: string, caPem: string): 
   return configuration;
 }
 
-export async function startRealCluster(): Promise<RealCluster> {
+/** `serverOptions` go to startApiServer (test/node/cluster.sh passes its own harness as the binary). */
+export async function startRealCluster(serverOptions: StartApiServerOptions = {}): Promise<RealCluster> {
   const certsDir = await mkdtemp(path.join(tmpdir(), 'debugdead-webhook-certs-'));
   const certificates = generateCertificates({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], now: new Date() });
   await writeCertificates(certsDir, certificates);
-  const server = await startApiServer();
+  const server = await startApiServer(serverOptions);
   let webhook: WebhookProcess | undefined;
   try {
     webhook = await startWebhookProcess([

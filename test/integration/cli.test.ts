@@ -9,7 +9,6 @@
  * and, where that is all the same, in-process (test/cli/harness.ts) with a fixed copy-name suffix.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,13 +20,13 @@ import { pendingStep, runningStep } from '../cli/fake-apiserver.js';
 import { runCliInProcess, type RunResult } from '../cli/harness.js';
 import { START_TIMEOUT_MS, apiServerUnavailableReason, waitFor, type ApiServer } from '../helpers/apiserver.js';
 import { startRealCluster, type RealCluster } from '../helpers/real-cluster.js';
+import { runBuiltCli as runCliProcess } from '../helpers/cli-process.js';
 import { REPO_ROOT } from '../helpers/webhook-process.js';
 import { CLI_POLL_INTERVAL_MS, RealClusterDriver } from './real-cluster-driver.js';
 
 const reason = apiServerUnavailableReason();
 if (reason !== undefined) console.log(`# skipping the CLI against a real API server: ${reason}`);
 
-const CLI_MAIN = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
 const USER_ROLE = path.join(REPO_ROOT, 'manifests', 'rbac', 'debugdead-user-role.yaml');
 const COPY_OF = 'debug.dead/copy-of';
 const MUTATED = 'debug.dead/mutated';
@@ -134,24 +133,8 @@ void describe('kubectl-debugdead against a real kube-apiserver with the webhook'
   const api = (): ApiServer => real().cluster.server;
 
   /** The built CLI as a child process, as a user runs it: --kubeconfig given, no KUBECONFIG, an empty HOME. */
-  function runBuiltCli(args: readonly string[], kubeconfig: string): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI_MAIN, '--kubeconfig', kubeconfig, ...args], {
-        cwd: home,
-        env: { PATH: process.env.PATH ?? '', HOME: home },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 60_000,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code, signal) => {
-        resolve({ code: code ?? (signal === null ? -1 : 128), stdout, stderr });
-      });
-    });
-  }
+  const runBuiltCli = (args: readonly string[], kubeconfig: string): Promise<RunResult> =>
+    runCliProcess(args, { kubeconfig, home });
 
   /** The CLI in-process against the admin kubeconfig, with a fixed copy-name suffix. */
   function runCli(args: string[], options: { suffix?: string; kubeconfig?: string } = {}): Promise<RunResult> {

@@ -194,6 +194,70 @@ export class KubeClient {
     }
   }
 
+  /**
+   * Each new state of one pod after `resourceVersion` (a watch, through the library's streaming client).
+   * Ends when the pod is deleted or the server closes the watch; throws when the watch is refused or breaks.
+   */
+  async *watchPod(
+    namespace: string,
+    name: string,
+    resourceVersion: string | undefined,
+    signal: AbortSignal,
+  ): AsyncGenerator<Pod> {
+    const queue: Pod[] = [];
+    // Written by the watch's callbacks: an object, so that the loop below reads them afresh.
+    const state: { ended: boolean; failure: Error | undefined } = { ended: false, failure: undefined };
+    let notify: (() => void) | undefined;
+    const push = (): void => {
+      notify?.();
+    };
+    const watch = new this.library.Watch(this.resolved.config);
+    const controller = await watch.watch(
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+      { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: false },
+      (type: string, object: unknown) => {
+        if ((type === 'ADDED' || type === 'MODIFIED') && isObject(object)) queue.push(object);
+        else if (type === 'DELETED') state.ended = true;
+        else if (type === 'ERROR') {
+          state.ended = true;
+          state.failure = new Error(`the watch of pod ${namespace}/${name} failed: ${JSON.stringify(object)}`);
+        }
+        push();
+      },
+      (error: unknown) => {
+        state.ended = true;
+        if (error !== null && error !== undefined)
+          state.failure ??=
+            error instanceof Error
+              ? error
+              : new Error(`the watch of pod ${namespace}/${name} ended: ${JSON.stringify(error)}`);
+        push();
+      },
+    );
+    const abort = (): void => {
+      controller.abort();
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      for (;;) {
+        const next = queue.shift();
+        if (next !== undefined) {
+          yield next;
+          continue;
+        }
+        if (state.ended || signal.aborted) break;
+        await new Promise<void>((resolve) => {
+          notify = resolve;
+        });
+        notify = undefined;
+      }
+      if (state.failure !== undefined && !signal.aborted) throw state.failure;
+    } finally {
+      signal.removeEventListener('abort', abort);
+      controller.abort();
+    }
+  }
+
   /** Events about one pod, oldest first. */
   async listPodEvents(
     namespace: string,

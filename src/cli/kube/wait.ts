@@ -3,6 +3,10 @@
  * phase and the events that matter (scheduling failures, a tools image that cannot be pulled, volumes that
  * cannot attach). A spinner on a terminal, one line per change otherwise. Bounded by --timeout; Ctrl-C (the
  * signal) stops it.
+ *
+ * The pod is watched when the client can (each change wakes the wait at once: the copy is reported the moment
+ * its containers run), and looked at every `pollIntervalMs` as well: that refreshes the events, and is the
+ * fallback when the watch is refused, breaks or ends.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonObject, Pod } from '../../mutation/index.js';
@@ -26,6 +30,13 @@ export type WaitOutcome =
 export interface PodWatcher {
   getPod(namespace: string, name: string, signal?: AbortSignal): Promise<Pod>;
   listPodEvents(namespace: string, name: string, uid: string | undefined, signal?: AbortSignal): Promise<JsonObject[]>;
+  /** Each new state of the pod after `resourceVersion`, until the watch ends (or throws) or `signal` fires. */
+  watchPod?(
+    namespace: string,
+    name: string,
+    resourceVersion: string | undefined,
+    signal: AbortSignal,
+  ): AsyncIterable<Pod>;
 }
 
 export interface WaitOptions {
@@ -199,24 +210,99 @@ function statusCode(error: unknown): unknown {
   return (error as { statusCode?: unknown }).statusCode;
 }
 
+/**
+ * The pod's changes, from a watch started after the first look: `next` sleeps until the next poll or until
+ * the watch delivers a change, whichever comes first. A watch that fails or ends leaves only the polls.
+ */
+class PodChanges {
+  private latest: Pod | undefined;
+  private wake: (() => void) | undefined;
+  private started = false;
+  private readonly stop = new AbortController();
+
+  constructor(
+    private readonly client: PodWatcher,
+    private readonly namespace: string,
+    private readonly name: string,
+  ) {}
+
+  /** Starts watching after `pod` (its resourceVersion), once. */
+  watchAfter(pod: Pod): void {
+    if (this.started || this.client.watchPod === undefined) return;
+    this.started = true;
+    const resourceVersion = stringAt(pod.metadata, 'resourceVersion');
+    const changes = this.client.watchPod(this.namespace, this.name, resourceVersion, this.stop.signal);
+    void (async () => {
+      try {
+        for await (const changed of changes) {
+          this.latest = changed;
+          this.wake?.();
+        }
+      } catch {
+        // The polls go on.
+      }
+    })();
+  }
+
+  /** The state the watch delivered since the last call, if any. */
+  take(): Pod | undefined {
+    const pod = this.latest;
+    this.latest = undefined;
+    return pod;
+  }
+
+  /** Sleeps `ms` or until a change arrives; 'change' or 'poll'. Rejects when `signal` fires. */
+  async next(ms: number, signal: AbortSignal): Promise<'change' | 'poll'> {
+    if (this.latest !== undefined) return 'change';
+    const timer = new AbortController();
+    const changed = new Promise<'change'>((resolve) => {
+      this.wake = () => {
+        resolve('change');
+      };
+    });
+    try {
+      return await Promise.race([
+        changed,
+        sleep(ms, 'poll' as const, { signal: AbortSignal.any([signal, timer.signal]) }),
+      ]);
+    } finally {
+      this.wake = undefined;
+      timer.abort();
+    }
+  }
+
+  close(): void {
+    this.stop.abort();
+  }
+}
+
 export async function waitForCopy(client: PodWatcher, options: WaitOptions): Promise<WaitOutcome> {
   const { namespace, name, uid, targets, signal } = options;
   const progress = new Progress(options.stderr, name);
+  const changes = new PodChanges(client, namespace, name);
   const deadline = performance.now() + options.timeoutMs;
   const maxLooks = Math.ceil(options.timeoutMs / Math.max(1, options.pollIntervalMs)) + 2;
   const seen = new Set<string>();
   let eventsReadable = true;
   let pod: Pod | undefined;
   try {
-    for (let look = 0; look < maxLooks; look += 1) {
+    // `look` counts the polls only: changes from the watch come on top, bounded by the deadline.
+    for (let look = 0; look < maxLooks;) {
       if (aborted(signal)) return { kind: 'interrupted', pod };
-      try {
-        pod = await client.getPod(namespace, name, signal);
-      } catch (error) {
-        if (aborted(signal)) return { kind: 'interrupted', pod };
-        if (statusCode(error) === 404)
-          return { kind: 'stopped', pod, reason: 'the copy was deleted while waiting for it' };
-        throw error;
+      const changed = changes.take();
+      if (changed !== undefined) {
+        pod = changed;
+      } else {
+        look += 1;
+        try {
+          pod = await client.getPod(namespace, name, signal);
+        } catch (error) {
+          if (aborted(signal)) return { kind: 'interrupted', pod };
+          if (statusCode(error) === 404)
+            return { kind: 'stopped', pod, reason: 'the copy was deleted while waiting for it' };
+          throw error;
+        }
+        changes.watchAfter(pod);
       }
       const running = targetsRunning(pod, targets);
       const stopped = stoppedReason(pod, targets);
@@ -244,13 +330,14 @@ export async function waitForCopy(client: PodWatcher, options: WaitOptions): Pro
       const remaining = deadline - performance.now();
       if (remaining <= 0) break;
       try {
-        await sleep(Math.min(options.pollIntervalMs, remaining), undefined, { signal });
+        await changes.next(Math.min(options.pollIntervalMs, remaining), signal);
       } catch {
         return { kind: 'interrupted', pod };
       }
     }
     return { kind: 'timeout', pod, status: pod === undefined ? 'never seen' : describeProgress(pod, targets) };
   } finally {
+    changes.close();
     progress.stop();
   }
 }
