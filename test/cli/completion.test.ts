@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -126,6 +127,13 @@ void describe('completion through bash and kubectl_complete-debugdead, against t
       `#!/bin/sh\nexec '${process.execPath}' '${path.join(ROOT, 'dist', 'cli', 'main.js')}' "$@"\n`,
     );
     await chmod(wrapper, 0o755);
+    // And kubectl_complete-debugdead, as npm links the bin.
+    const completer = path.join(dir, 'kubectl_complete-debugdead');
+    await writeFile(
+      completer,
+      `#!/bin/sh\nexec '${process.execPath}' '${path.join(ROOT, 'dist', 'cli', 'complete-main.js')}' "$@"\n`,
+    );
+    await chmod(completer, 0o755);
     const script = await runCliInProcess(['completion', 'bash']);
     assert.equal(script.code, 0, script.stderr);
     await writeFile(path.join(dir, 'completion.bash'), script.stdout);
@@ -177,6 +185,21 @@ void describe('completion through bash and kubectl_complete-debugdead, against t
       result.stdout,
       'mutate\nlist\nclean\ncp\ncompletion\ndeploy/\nrs/\nsts/\nds/\njob/\ncj/\nweb-7d4b9c8f6d-x2k9p\n:4\n',
     );
+  });
+
+  void it('kubectl itself completes `kubectl debugdead` through kubectl_complete-debugdead', async (t) => {
+    const kubectl = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((candidate) => existsSync(candidate));
+    if (kubectl === undefined) {
+      if (process.env.CI === 'true') assert.fail('kubectl is not installed');
+      t.skip('kubectl is not installed');
+      return;
+    }
+    const result = await promisify(execFile)(kubectl, ['__complete', 'debugdead', '-n', 'shop', 'we'], {
+      encoding: 'utf8',
+      env: { PATH: `${dir}:${process.env.PATH ?? ''}`, HOME: dir, KUBECONFIG: fake.kubeconfigPath },
+    });
+    assert.equal(result.stdout.split('\n')[0], 'web-7d4b9c8f6d-x2k9p', `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, /^:4$/m);
   });
 
   void it('no cluster reachable: the words that need none, and no error', async () => {
