@@ -183,6 +183,38 @@ void describe('workload targets against the fake API server', () => {
     assert.match(result.stderr, /namespace "shop"/);
   });
 
+  void it('--keep-labels on a DaemonSet’s pod named directly: the selector’s labels are left out, with a note', async () => {
+    fake.addObject('daemonsets', {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: 'shop', uid: 'ds-agent' },
+      spec: { selector: { matchLabels: { app: 'agent' } } },
+    });
+    const pod = deploymentPod({ name: 'agent-x7k2p' });
+    const metadata = pod.metadata as JsonObject;
+    metadata.labels = { app: 'agent', tier: 'node', 'controller-revision-hash': '5d9c' };
+    metadata.ownerReferences = [
+      { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: 'ds-agent', controller: true },
+    ];
+    fake.addPod(pod);
+    const result = await runCliInProcess(
+      ['-n', 'shop', 'agent-x7k2p', '--keep-labels', '--dry-run=client', '-o', 'json'],
+      {
+        kubeconfig: fake.kubeconfigPath,
+      },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stderr,
+      /^note: --keep-labels: not keeping app=agent: the selector of daemonset\/agent, whose controller would adopt the copy$/m,
+    );
+    assert.deepEqual((JSON.parse(result.stdout) as { metadata: { labels: unknown } }).metadata.labels, {
+      tier: 'node',
+      'controller-revision-hash': '5d9c',
+      'debug.dead/copy-of': 'agent-x7k2p',
+    });
+  });
+
   void it('--pick without a workload is a usage error', async () => {
     const result = await runCliInProcess(['api', '--pick'], { kubeconfig: fake.kubeconfigPath });
     assert.deepEqual(result, {

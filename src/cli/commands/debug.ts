@@ -32,6 +32,7 @@ import { parseTarget, targetText, type Target, type WorkloadKind } from '../work
 import { resolveWorkload } from '../workload/resolve.js';
 import { copyTemplate, podFromTemplate } from '../workload/template-copy.js';
 import { keepAwayFromController } from '../workload/adoption.js';
+import { guardAgainstOwner } from '../workload/owner-guard.js';
 import { recordCopyEvent, type EventSource } from '../kube/events.js';
 
 export interface DebugOptions {
@@ -263,8 +264,13 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
   };
   const copy =
     workload === undefined ? copyPod(source, copyOptions) : copyTemplate(workload.kind, workload.object, copyOptions);
-  if (owner !== undefined && options.keepLabels && target.type === 'workload') {
-    const note = keepAwayFromController(copy, owner.kind, owner.object, target.name);
+  if (options.keepLabels) {
+    const note =
+      owner !== undefined && target.type === 'workload'
+        ? keepAwayFromController(copy, owner.kind, owner.object, target.name)
+        : workload === undefined
+          ? await guardAgainstOwner(client, source, copy)
+          : undefined;
     if (note !== undefined) context.stderr.write(`note: ${note}\n`);
   }
   // The same checks as the webhook's, before anything is created: an invalid choice is refused here.
