@@ -42,6 +42,8 @@ export interface CliContext {
   onInterrupt: (handler: () => void) => () => void;
   /** Pause between two looks at the copy while waiting (1 s in real use). */
   pollIntervalMs: number;
+  /** The running Node.js version (v24.21.0), for --version. */
+  nodeVersion: string;
   /** Mutation defaults for --local and `mutate` (tools image, TTL, mount path). */
   mutationConfig: MutationConfig;
   /** How to read image commands from registries (cache, docker config, time budget); undefined: never contact

@@ -84,6 +84,7 @@ const code = await runCli(process.argv.slice(2), {
     };
   },
   pollIntervalMs: 1000,
+  nodeVersion: process.version,
   mutationConfig: DEFAULT_MUTATION_CONFIG,
   registry: {
     ...registryAccessPaths({

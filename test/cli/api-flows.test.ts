@@ -213,7 +213,7 @@ describe('API failures and environment, against the fake API server', () => {
       /\n {2}\(events are not shown: forbidden: context "fake" may not list events in namespace "shop"\)\n/,
     );
     assert.equal(
-      fake.requests.filter((request) => request.path.endsWith('/events')).length,
+      fake.requests.filter((request) => request.method === 'GET' && request.path.endsWith('/events')).length,
       1,
       'events are asked for once',
     );
@@ -388,9 +388,9 @@ describe('API failures and environment, against the fake API server', () => {
         requests: 0,
       },
       {
-        argv: ['deployment/web'],
+        argv: ['svc/web'],
         message:
-          '"deployment/web" is not a pod: debugdead copies pods. Pick one of its pods (kubectl get pods), or run with no POD to choose a dead container',
+          '"svc/web": debugdead copies pods and the pods of workloads, not "svc". Name a POD, or TYPE/NAME with TYPE one of pod, deploy, rs, sts, ds, job or cronjob',
         requests: 0,
       },
       {
@@ -448,7 +448,7 @@ describe('API failures and environment, against the fake API server', () => {
       },
       {
         argv: ['help', 'nope'],
-        message: 'unknown command "nope" for "kubectl debugdead help": use mutate, list or clean',
+        message: 'unknown command "nope" for "kubectl debugdead help": use mutate, list, clean, cp or completion',
         requests: 0,
       },
     ];

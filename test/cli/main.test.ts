@@ -89,12 +89,12 @@ describe('the kubectl-debugdead binary', () => {
     {
       args: ['--help'],
       first: 'Make a debuggable copy of a dead pod',
-      usage: '  kubectl debugdead [POD] [-n NAMESPACE] [-c CONTAINER] [options]',
+      usage: '  kubectl debugdead [POD | TYPE/NAME] [-n NAMESPACE] [-c CONTAINER] [options]',
     },
     {
       args: ['-h'],
       first: 'Make a debuggable copy of a dead pod',
-      usage: '  kubectl debugdead [POD] [-n NAMESPACE] [-c CONTAINER] [options]',
+      usage: '  kubectl debugdead [POD | TYPE/NAME] [-n NAMESPACE] [-c CONTAINER] [options]',
     },
     {
       args: ['mutate', '--help'],
@@ -296,8 +296,12 @@ describe('the kubectl-debugdead binary', () => {
 describe('the bins package.json declares, as built', () => {
   const bins = Object.entries(declaredBins());
 
-  it('are kubectl-debugdead and debugdead-webhook', () => {
-    assert.deepEqual(bins.map(([name]) => name).sort(), ['debugdead-webhook', 'kubectl-debugdead']);
+  it('are kubectl-debugdead, kubectl_complete-debugdead and debugdead-webhook', () => {
+    assert.deepEqual(bins.map(([name]) => name).sort(), [
+      'debugdead-webhook',
+      'kubectl-debugdead',
+      'kubectl_complete-debugdead',
+    ]);
   });
 
   for (const [name, file] of bins) {
@@ -312,6 +316,11 @@ describe('the bins package.json declares, as built', () => {
       });
       assert.equal(result.error, undefined);
       assert.equal(result.status, 0, result.stderr);
+      if (name === 'kubectl_complete-debugdead') {
+        // What kubectl's completion gets for `kubectl debugdead --help<TAB>`: the flag, then Cobra's directive.
+        assert.equal(result.stdout, '--help\n:4\n');
+        return;
+      }
       assert.match(
         result.stdout,
         new RegExp(`Usage:.*${name === 'kubectl-debugdead' ? 'kubectl debugdead' : name}`, 's'),

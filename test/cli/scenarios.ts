@@ -18,7 +18,8 @@ import { copyPod } from '../../src/cli/copy/pod-copy.js';
 import type { ClusterDriver } from './cluster-driver.js';
 import { pendingStep, runningStep, type KubeletStep, type RecordedRequest } from './fake-apiserver.js';
 import { deploymentPod } from './fixtures.js';
-import { runCliInProcess, startCli } from './harness.js';
+import { copyEvent } from '../../src/cli/kube/events.js';
+import { HARNESS_NOW, runCliInProcess, startCli } from './harness.js';
 
 export const SOURCE = 'web-7d4b9c8f6d-x2k9p';
 export const SUFFIX = 'k3x9q';
@@ -50,6 +51,24 @@ function eventsRequest(
     method: 'GET',
     path: `/api/v1/namespaces/${namespace}/events`,
     query: { fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name},involvedObject.uid=${uid}` },
+  };
+}
+
+/** The DebugCopyCreated event the CLI records on the source once the copy is stored (the harness's clock). */
+function copyEventRequest(
+  driver: ClusterDriver,
+  namespace: string,
+  source: Pod,
+): { method: string; path: string; body: unknown } {
+  return {
+    method: 'POST',
+    path: `/api/v1/namespaces/${namespace}/events`,
+    body: copyEvent(
+      { apiVersion: 'v1', kind: 'Pod', namespace, name: SOURCE, uid: uidOf(source) },
+      COPY,
+      driver.contextName,
+      new Date(HARNESS_NOW),
+    ),
   };
 }
 
@@ -201,6 +220,7 @@ export async function scenarioCreateWaitPrint(driver: ClusterDriver): Promise<vo
     assert.deepEqual(simplify(withoutCopyWatch(requests, namespace, COPY)), [
       { method: 'GET', path: podPath(namespace, SOURCE) },
       { method: 'POST', path: podPath(namespace), body: copyPod(source, { suffix: SUFFIX }) },
+      copyEventRequest(driver, namespace, source),
       { method: 'GET', path: podPath(namespace, COPY) },
       eventsRequest(namespace, COPY, uid),
       { method: 'GET', path: podPath(namespace, COPY) },
@@ -257,7 +277,7 @@ export async function scenarioLocal(driver: ClusterDriver): Promise<void> {
       { method: 'GET', path: podPath(namespace, SOURCE) },
       { method: 'POST', path: podPath(namespace), body: local.pod },
     ]);
-    assert.equal(polls.length, 6);
+    assert.equal(polls.length, 7, 'read, create, the DebugCopyCreated event, then the wait');
   }
   assert.ok(await driver.getPod(namespace, COPY));
 }

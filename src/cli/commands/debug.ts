@@ -4,7 +4,14 @@
  * after the create deletes the copy; only Ctrl-C during the wait leaves it (and prints how to delete it).
  */
 import { DeniedError, EnvironmentError, UsageError } from '../../errors.js';
-import { ANNOTATIONS, mutatePod, parseDuration, formatDuration, type Pod } from '../../mutation/index.js';
+import {
+  ANNOTATIONS,
+  mutatePod,
+  parseDuration,
+  formatDuration,
+  type JsonObject,
+  type Pod,
+} from '../../mutation/index.js';
 import { booleanFlag, clusterFlags, outputFormat, parseFlags, stringFlag, type FlagValues } from './args.js';
 import { DEBUG_FLAGS, DEFAULT_TIMEOUT } from './flags.js';
 import { CopyFailedError, InterruptedError, RefusedError } from '../cli-errors.js';
@@ -23,9 +30,18 @@ import { shellJoin } from '../text/shell-quote.js';
 import { waitForCopy } from '../kube/wait.js';
 import { imageCommandMode, type ImageCommandMode } from '../image/image-command-flag.js';
 import { addImageCommands } from '../image/image-commands.js';
+import { parseTarget, targetText, type Target, type WorkloadKind } from '../workload/target.js';
+import { resolveWorkload } from '../workload/resolve.js';
+import { copyTemplate, podFromTemplate } from '../workload/template-copy.js';
+import { keepAwayFromController } from '../workload/adoption.js';
+import { guardAgainstOwner } from '../workload/owner-guard.js';
+import { recordCopyEvent, type EventSource } from '../kube/events.js';
 
 export interface DebugOptions {
-  pod: string | undefined;
+  /** POD, pod/NAME or TYPE/NAME of a workload; undefined: pick a dead container. */
+  target: Target | undefined;
+  /** --pick: with TYPE/NAME, choose among the workload's pods. */
+  pick: boolean;
   allNamespaces: boolean;
   flags: OptionFlags;
   sameNode: boolean;
@@ -40,16 +56,6 @@ export interface DebugOptions {
   timeoutMs: number;
   imageCommand: ImageCommandMode;
   cluster: { kubeconfig: string | undefined; context: string | undefined; namespace: string | undefined };
-}
-
-function podName(argument: string): string {
-  const slash = argument.indexOf('/');
-  if (slash < 0) return argument;
-  const type = argument.slice(0, slash);
-  if (['pod', 'pods', 'po'].includes(type.toLowerCase())) return argument.slice(slash + 1);
-  throw new UsageError(
-    `"${argument}" is not a pod: debugdead copies pods. Pick one of its pods (kubectl get pods), or run with no POD to choose a dead container`,
-  );
 }
 
 /** Parses and checks everything that does not need the cluster. */
@@ -86,16 +92,23 @@ export function parseDebugOptions(args: readonly string[]): DebugOptions {
   if (timeoutSeconds === undefined) {
     throw new UsageError(`invalid value "${timeoutText}" for --timeout: use a positive duration such as 90s, 5m or 1h`);
   }
-  const pod = positionals[0] === undefined ? undefined : podName(positionals[0]);
+  const target = positionals[0] === undefined ? undefined : parseTarget(positionals[0]);
   const allNamespaces = flag('all-namespaces');
-  if (pod !== undefined && allNamespaces) {
+  const pick = flag('pick');
+  if (pick && target?.type !== 'workload') {
+    throw new UsageError(
+      '--pick chooses among the pods of a workload: use it with TYPE/NAME (e.g. deploy/web); with no argument the picker opens anyway',
+    );
+  }
+  if (target !== undefined && allNamespaces) {
     throw new UsageError(
       '-A/--all-namespaces is for choosing among dead containers when no POD is given: with a POD, use -n NAMESPACE',
     );
   }
   const flags = optionFlagsFrom(values);
   return {
-    pod,
+    target,
+    pick,
     allNamespaces,
     flags,
     sameNode: flag('same-node'),
@@ -137,6 +150,14 @@ async function sourcePod(client: KubeClient, context: CliContext, namespace: str
   const pod = await client.getPod(namespace, name);
   if (!isDebugCopy(pod)) return pod;
   const origin = stringMapAt(pod.metadata, 'annotations')[ANNOTATIONS.source];
+  const parts = origin?.split('/') ?? [];
+  if (parts.length === 3) {
+    const [type = '', workloadNamespace = '', workloadName = ''] = parts;
+    throw new UsageError(
+      `pod "${name}" is a debug copy of the pod template of ${type}/${workloadName} (namespace ${workloadNamespace}): ` +
+        `run kubectl debugdead -n ${workloadNamespace} ${type}/${workloadName} for a new copy, or use this one`,
+    );
+  }
   const recorded = recordedSource(origin);
   if (recorded === undefined) {
     throw new UsageError(
@@ -194,19 +215,40 @@ export async function runDebug(args: string[], context: CliContext): Promise<num
 
 async function debug(client: KubeClient, context: CliContext, options: DebugOptions): Promise<number> {
   let namespace = client.namespace;
-  let name = options.pod;
+  let target = options.target;
   let container = flagText(options.flags, 'container');
-  if (name === undefined) {
+  if (target === undefined) {
     const picked = await pickDeadContainer(client, context, { allNamespaces: options.allNamespaces, container });
     namespace = picked.namespace;
-    name = picked.pod;
-    container = picked.container;
+    target = parseTarget(picked.pod);
+    container = picked.container === '' ? container : picked.container;
   }
-  const source = await sourcePod(client, context, namespace, name);
+  let workload: { kind: WorkloadKind; object: JsonObject } | undefined;
+  let owner: { kind: WorkloadKind; object: JsonObject } | undefined;
+  let name = target.name;
+  if (target.type === 'workload') {
+    const resolved = await resolveWorkload(client, context, namespace, target.kind, target.name, {
+      container,
+      pick: options.pick,
+    });
+    owner = { kind: target.kind, object: resolved.workload };
+    if (resolved.kind === 'pod') {
+      name = resolved.name;
+      container = resolved.container;
+    } else {
+      workload = owner;
+    }
+  }
+  const source =
+    workload === undefined
+      ? await sourcePod(client, context, namespace, name)
+      : podFromTemplate(workload.kind, workload.object);
   validateContainerFlag(source, container);
   if (options.sameNode && stringAt(source.spec, 'nodeName') === undefined) {
     throw new UsageError(
-      `--same-node: pod "${name}" was never scheduled to a node, so there is no node to put the copy on`,
+      workload === undefined
+        ? `--same-node: pod "${name}" was never scheduled to a node, so there is no node to put the copy on`
+        : `--same-node: ${targetText(workload.kind, name)} has no pod left, so there is no node to put the copy on`,
     );
   }
   const ignored = sourceOptions(source);
@@ -216,14 +258,25 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
         'the flags and the defaults only (kubectl debugdead --help)\n',
     );
   }
-  let copy = copyPod(source, {
+  const copyOptions = {
     ...options.flags,
     container,
     suffix: context.randomSuffix(),
     sameNode: options.sameNode,
     keepLabels: options.keepLabels,
     keepAnnotations: options.keepAnnotations,
-  });
+  };
+  let copy =
+    workload === undefined ? copyPod(source, copyOptions) : copyTemplate(workload.kind, workload.object, copyOptions);
+  if (options.keepLabels) {
+    const note =
+      owner !== undefined && target.type === 'workload'
+        ? keepAwayFromController(copy, owner.kind, owner.object, target.name)
+        : workload === undefined
+          ? await guardAgainstOwner(client, source, copy)
+          : undefined;
+    if (note !== undefined) context.stderr.write(`note: ${note}\n`);
+  }
   // The same checks as the webhook's, before anything is created: an invalid choice is refused here.
   let local = mutatePod(copy, context.mutationConfig, { operation: 'CREATE' });
   if (local.outcome === 'denied') throw new DeniedError(local.message);
@@ -255,7 +308,23 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
     if (!stored.mutated) throw webhookMissing(stored.namespace, stored.name, false);
     return EXIT_OK;
   }
-  const created = await createAndWait(client, context, options, body);
+  const eventSource: EventSource =
+    workload === undefined
+      ? {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          namespace: stringAt(source.metadata, 'namespace') ?? namespace,
+          name: stringAt(source.metadata, 'name') ?? name,
+          uid: stringAt(source.metadata, 'uid'),
+        }
+      : {
+          apiVersion: `${workload.kind.group}/${workload.kind.version}`,
+          kind: workload.kind.kind,
+          namespace: stringAt(workload.object.metadata, 'namespace') ?? namespace,
+          name: stringAt(workload.object.metadata, 'name') ?? name,
+          uid: stringAt(workload.object.metadata, 'uid'),
+        };
+  const created = await createAndWait(client, context, options, body, eventSource);
   if (!options.exec) return EXIT_OK;
 
   const code = await openShell(context, client, {
@@ -279,6 +348,7 @@ async function createAndWait(
   context: CliContext,
   options: DebugOptions,
   body: Pod,
+  eventSource: EventSource,
 ): Promise<CreatedCopy> {
   const interrupt = new AbortController();
   const release = context.onInterrupt(() => {
@@ -309,6 +379,7 @@ async function createAndWait(
     created = createdCopy(await client.createPod(body), '');
     const { namespace, name, state } = created;
     if (!created.mutated) return await removeAndThrow((deleted) => webhookMissing(namespace, name, deleted));
+    await recordCopyEvent(client, context.stderr, eventSource, name, context.now());
     if (options.noWait) {
       context.stdout.write(renderReport(created.pod, { kubectlFlags: flags, running: false }));
       return created;

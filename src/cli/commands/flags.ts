@@ -119,6 +119,8 @@ export const DEBUG_FLAGS = {
     shownDefault: DEFAULT_TIMEOUT,
     help: 'How long to wait for the copy to run before deleting it and failing.',
   },
+  pick: { type: 'boolean', help: "With TYPE/NAME: choose among the workload's pods from a list." },
+  version: { type: 'boolean', help: 'Print the version, the commit it was built from and the Node.js version.' },
 } as const satisfies FlagSpecs;
 
 /** `kubectl debugdead mutate`. */
@@ -144,12 +146,28 @@ export const CLEAN_FLAGS = {
   all: { type: 'boolean', help: 'Delete every copy in the namespace (or all namespaces with -A).' },
 } as const satisfies FlagSpecs;
 
+/** `kubectl debugdead cp`. */
+export const CP_FLAGS = {
+  ...CLUSTER_FLAGS,
+  ...HELP_FLAG,
+  container: {
+    type: 'string',
+    short: 'c',
+    help: 'The kept-alive container to copy from or to (default: the first one).',
+  },
+} as const satisfies FlagSpecs;
+
+/** `kubectl debugdead completion`. */
+export const COMPLETION_FLAGS = { ...HELP_FLAG } as const satisfies FlagSpecs;
+
 /** Each command's flags; `''` is the main command. */
 export const COMMAND_FLAGS = {
   '': DEBUG_FLAGS,
   mutate: MUTATE_FLAGS,
   list: LIST_FLAGS,
   clean: CLEAN_FLAGS,
+  cp: CP_FLAGS,
+  completion: COMPLETION_FLAGS,
 } as const satisfies Record<string, FlagSpecs>;
 
 /** `-c/--container` or `--ttl`: how messages name a flag. */

@@ -35,6 +35,14 @@ Examples:
   # Pick the dead container from a list, across all namespaces
   kubectl debugdead -A
 
+  # A workload: its pod whose container is not running (most restarts), else the newest; with no pod left
+  # (a failed Job whose pods were deleted, a CronJob that never ran, a Deployment scaled to 0), its pod template
+  kubectl debugdead deploy/web -n shop
+  kubectl debugdead job/nightly-report -n batch
+
+  # Choose among the workload's pods yourself
+  kubectl debugdead sts/db --pick
+
   # Keep the init container "migrate" alive instead, and open a shell at once; delete the copy on exit
   kubectl debugdead web-7d4b9c8f6d-x2k9p -c migrate --exec --rm
 
@@ -51,11 +59,14 @@ Available Commands:
   mutate      Apply the debug rewrite to a Pod manifest, offline
   list        List debug copies
   clean       Delete debug copies
+  cp          Copy files into and out of a debug copy (with its own tar)
+  completion  Print the shell completion script (bash or zsh)
 
 Options:
 ${options(COMMAND_FLAGS[''])}
 Usage:
-  kubectl debugdead [POD] [-n NAMESPACE] [-c CONTAINER] [options]
+  kubectl debugdead [POD | TYPE/NAME] [-n NAMESPACE] [-c CONTAINER] [options]
+    TYPE: pod, deploy, rs, sts, ds, job or cronjob (kubectl's names, short names and TYPE.GROUP forms)
   kubectl debugdead [command] [options]
 
 Exit codes: 0 done, 1 failed (the message says why and what to do), 2 wrong usage.
@@ -116,8 +127,51 @@ Usage:
   kubectl debugdead clean (POD... | --all) [-n NAMESPACE | -A] [options]
 `;
 
+const CP = `Copy files and directories into and out of a debug copy, in kubectl cp's syntax. kubectl cp runs tar from the
+container's PATH, which a distroless or scratch image does not have; this runs the busybox tar of the copy's tools
+directory instead. Directories and symlinks are copied and file modes kept. Only debug copies made by debugdead
+have the tools directory: any other pod is refused.
+
+Examples:
+  # Get a core file out of the copy
+  kubectl debugdead cp -n shop debug-web-7d4b9c8f6d-x2k9p-k3x9q:/tmp/core.1234 ./core.1234
+
+  # A directory, from a copy in another namespace, out of a chosen container
+  kubectl debugdead cp monitoring/debug-heapster-k3x9q:/var/log/app ./app-logs -c heapster
+
+  # Put a tool or a config into the copy
+  kubectl debugdead cp ./strace debug-web-7d4b9c8f6d-x2k9p-k3x9q:/tmp/strace
+
+Options:
+${options(COMMAND_FLAGS['cp'])}
+Usage:
+  kubectl debugdead cp [NAMESPACE/]POD:PATH LOCAL_PATH [options]
+  kubectl debugdead cp LOCAL_PATH [NAMESPACE/]POD:PATH [options]
+`;
+
+const COMPLETION = `Print the shell completion script of kubectl-debugdead for bash or zsh: subcommands, flags, pod and workload
+names, namespaces and contexts, read from the cluster the line points at. For \`kubectl debugdead <TAB>\`, kubectl's
+own completion calls kubectl_complete-debugdead (installed with the plugin): nothing to load.
+
+Examples:
+  # bash, in this shell
+  source <(kubectl debugdead completion bash)
+
+  # zsh, in every new shell
+  kubectl debugdead completion zsh > "\${fpath[1]}/_kubectl-debugdead"
+
+Options:
+${options(COMMAND_FLAGS['completion'])}
+Usage:
+  kubectl debugdead completion bash|zsh
+`;
+
 export function helpText(command: Subcommand | undefined): string {
   switch (command) {
+    case 'completion':
+      return COMPLETION;
+    case 'cp':
+      return CP;
     case 'mutate':
       return MUTATE;
     case 'list':

@@ -4,7 +4,7 @@
  */
 import { valueFlagSpellings } from './flags.js';
 
-export const SUBCOMMANDS = ['mutate', 'list', 'clean', 'help'] as const;
+export const SUBCOMMANDS = ['mutate', 'list', 'clean', 'cp', 'completion', 'help'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 /** Every flag that takes a value, in any command (from the flag tables): to find the subcommand among the arguments. */
@@ -35,6 +35,15 @@ export function wantsHelp(args: readonly string[]): boolean {
   for (const arg of args) {
     if (arg === '--') return false;
     if (arg === '-h' || arg === '--help' || arg === '--help=true') return true;
+  }
+  return false;
+}
+
+/** True when --version appears among the flags. */
+export function wantsVersion(args: readonly string[]): boolean {
+  for (const arg of args) {
+    if (arg === '--') return false;
+    if (arg === '--version' || arg === '--version=true') return true;
   }
   return false;
 }

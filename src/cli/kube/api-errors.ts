@@ -12,6 +12,8 @@ export interface ApiOperation {
   verb: Verb;
   /** Plural resource: pods, events. */
   resource: string;
+  /** API group and version of a resource outside core/v1 (apps/v1 deployments, batch/v1 jobs). */
+  group?: { name: string; version: string } | undefined;
   /** Undefined: all namespaces. */
   namespace?: string | undefined;
   name?: string | undefined;
