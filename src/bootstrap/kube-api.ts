@@ -54,45 +54,48 @@ function encodeData(data: Required<TlsSecretData>): Record<string, string> {
   return { 'ca.crt': encode(data['ca.crt']), 'tls.crt': encode(data['tls.crt']), 'tls.key': encode(data['tls.key']) };
 }
 
-export async function createKubeBootstrapApi(source: KubeSource): Promise<BootstrapApi> {
-  const k8s = await import('@kubernetes/client-node');
-  const config = new k8s.KubeConfig();
-  if ('kubeconfigPath' in source) config.loadFromFile(source.kubeconfigPath);
-  else config.loadFromCluster();
-  const core = config.makeApiClient(k8s.CoreV1Api);
-  const admission = config.makeApiClient(k8s.AdmissionregistrationV1Api);
-  const tlsSecret = (
-    name: string,
-    namespace: string,
-    resourceVersion: string | undefined,
-    labels: Record<string, string>,
-    data: Required<TlsSecretData>,
-  ): InstanceType<typeof k8s.V1Secret> => {
-    const metadata = Object.assign(new k8s.V1ObjectMeta(), { name, namespace, labels });
-    if (resourceVersion !== undefined) metadata.resourceVersion = resourceVersion;
-    return Object.assign(new k8s.V1Secret(), {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata,
-      type: 'kubernetes.io/tls',
-      data: encodeData(data),
-    });
-  };
+type Kube = typeof import('@kubernetes/client-node');
+type SecretMethods = Pick<BootstrapApi, 'readSecret' | 'createSecret' | 'replaceSecret'>;
+type WebhookMethods = Pick<BootstrapApi, 'readWebhookConfiguration' | 'patchWebhookConfiguration'>;
 
+function decodeData(data: Record<string, string>): TlsSecretData {
+  const decoded: TlsSecretData = {};
+  for (const key of ['ca.crt', 'tls.crt', 'tls.key'] as const) {
+    const value = decode(data[key]);
+    if (value !== undefined) decoded[key] = value;
+  }
+  return decoded;
+}
+
+/** The kubernetes.io/tls Secret to create, or to replace when resourceVersion is given. */
+function tlsSecret(
+  k8s: Kube,
+  name: string,
+  namespace: string,
+  resourceVersion: string | undefined,
+  labels: Record<string, string>,
+  data: Required<TlsSecretData>,
+): InstanceType<Kube['V1Secret']> {
+  const metadata = Object.assign(new k8s.V1ObjectMeta(), { name, namespace, labels });
+  if (resourceVersion !== undefined) metadata.resourceVersion = resourceVersion;
+  return Object.assign(new k8s.V1Secret(), {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata,
+    type: 'kubernetes.io/tls',
+    data: encodeData(data),
+  });
+}
+
+function secretMethods(k8s: Kube, core: InstanceType<Kube['CoreV1Api']>): SecretMethods {
   return {
     async readSecret(namespace, name): Promise<StoredSecret | undefined> {
       try {
         const secret = await core.readNamespacedSecret({ name, namespace });
-        const data = secret.data ?? {};
-        const decoded: TlsSecretData = {};
-        for (const key of ['ca.crt', 'tls.crt', 'tls.key'] as const) {
-          const value = decode(data[key]);
-          if (value !== undefined) decoded[key] = value;
-        }
         return {
           resourceVersion: secret.metadata?.resourceVersion,
           labels: secret.metadata?.labels ?? {},
-          data: decoded,
+          data: decodeData(secret.data ?? {}),
         };
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
@@ -105,7 +108,7 @@ export async function createKubeBootstrapApi(source: KubeSource): Promise<Bootst
         await core.createNamespacedSecret({
           namespace,
           fieldManager: FIELD_MANAGER,
-          body: tlsSecret(name, namespace, undefined, labels, data),
+          body: tlsSecret(k8s, name, namespace, undefined, labels, data),
         });
         return 'created';
       } catch (error) {
@@ -120,13 +123,17 @@ export async function createKubeBootstrapApi(source: KubeSource): Promise<Bootst
           name,
           namespace,
           fieldManager: FIELD_MANAGER,
-          body: tlsSecret(name, namespace, resourceVersion, labels, data),
+          body: tlsSecret(k8s, name, namespace, resourceVersion, labels, data),
         });
       } catch (error) {
         throw translate(error, `update Secret ${namespace}/${name}`);
       }
     },
+  };
+}
 
+function webhookMethods(k8s: Kube, admission: InstanceType<Kube['AdmissionregistrationV1Api']>): WebhookMethods {
+  return {
     async readWebhookConfiguration(name): Promise<WebhookEntry[] | undefined> {
       try {
         const configuration = await admission.readMutatingWebhookConfiguration({ name });
@@ -150,5 +157,16 @@ export async function createKubeBootstrapApi(source: KubeSource): Promise<Bootst
         throw translate(error, `patch the caBundle of MutatingWebhookConfiguration ${name}`);
       }
     },
+  };
+}
+
+export async function createKubeBootstrapApi(source: KubeSource): Promise<BootstrapApi> {
+  const k8s = await import('@kubernetes/client-node');
+  const config = new k8s.KubeConfig();
+  if ('kubeconfigPath' in source) config.loadFromFile(source.kubeconfigPath);
+  else config.loadFromCluster();
+  return {
+    ...secretMethods(k8s, config.makeApiClient(k8s.CoreV1Api)),
+    ...webhookMethods(k8s, config.makeApiClient(k8s.AdmissionregistrationV1Api)),
   };
 }

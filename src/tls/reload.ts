@@ -47,65 +47,77 @@ export interface CertificateWatcher {
   close(): void;
 }
 
-export function watchCertificates(options: CertificateWatcherOptions): CertificateWatcher {
-  const { paths, apply, logger, metrics } = options;
-  const debounceMs = options.debounceMs ?? 200;
-  const pollIntervalMs = options.pollIntervalMs ?? 60_000;
-  const now = options.now ?? (() => new Date());
-  let current = options.current;
-  let closed = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<CheckResult> | undefined;
-  /** Checks asked for; one asked while another runs makes the running one go round once more. */
-  let requested = 0;
-  /** The last failing digest, so that one bad file is reported once, not on every poll. */
-  let lastFailure: string | undefined;
-  const watchers = new Map<string, FSWatcher>();
+/** What the checks share: the material served now and the last refusal (reported once, not on every poll). */
+interface ReloadState {
+  current: TlsMaterial;
+  lastFailure: string | undefined;
+  closed: boolean;
+}
 
-  metrics.certificateExpiry.set(current.info.validTo.getTime() / 1000);
+type CheckContext = Pick<CertificateWatcherOptions, 'paths' | 'apply' | 'logger' | 'metrics'> & {
+  now: () => Date;
+  state: ReloadState;
+};
 
-  async function checkOnce(): Promise<CheckResult> {
-    let material: TlsMaterial;
-    try {
-      material = await loadTlsMaterial(paths, now());
-    } catch (error) {
-      const message = describe(error);
-      if (message !== lastFailure) {
-        lastFailure = message;
-        metrics.certificateReloads.inc({ result: 'failure' });
-        logger.error(
-          { err: error, serialNumber: current.info.serialNumber },
-          'new TLS files refused; still serving the previous certificate',
-        );
-      }
-      return 'failed';
-    }
-    lastFailure = undefined;
-    if (material.digest === current.digest) return 'unchanged';
-    try {
-      apply(material);
-    } catch (error) {
+/** Reads the files; undefined when they do not form a valid pair (refused, and reported once per cause). */
+async function readFiles(context: CheckContext): Promise<TlsMaterial | undefined> {
+  const { state, metrics, logger } = context;
+  try {
+    const material = await loadTlsMaterial(context.paths, context.now());
+    state.lastFailure = undefined;
+    return material;
+  } catch (error) {
+    const message = describe(error);
+    if (message !== state.lastFailure) {
+      state.lastFailure = message;
       metrics.certificateReloads.inc({ result: 'failure' });
-      logger.error({ err: error }, 'installing the new TLS certificate failed; still serving the previous one');
-      return 'failed';
+      logger.error(
+        { err: error, serialNumber: state.current.info.serialNumber },
+        'new TLS files refused; still serving the previous certificate',
+      );
     }
-    const previous = current.info.serialNumber;
-    current = material;
-    metrics.certificateReloads.inc({ result: 'success' });
-    metrics.certificateExpiry.set(material.info.validTo.getTime() / 1000);
-    logger.info(
-      {
-        serialNumber: material.info.serialNumber,
-        previousSerialNumber: previous,
-        fingerprint256: material.info.fingerprint256,
-        validTo: material.info.validTo.toISOString(),
-      },
-      'TLS certificate reloaded',
-    );
-    return 'reloaded';
+    return undefined;
   }
+}
 
-  function check(): Promise<CheckResult> {
+/** Serves the new material, or keeps the old one when installing it fails. */
+function install(context: CheckContext, material: TlsMaterial): CheckResult {
+  const { state, metrics, logger } = context;
+  try {
+    context.apply(material);
+  } catch (error) {
+    metrics.certificateReloads.inc({ result: 'failure' });
+    logger.error({ err: error }, 'installing the new TLS certificate failed; still serving the previous one');
+    return 'failed';
+  }
+  const previous = state.current.info.serialNumber;
+  state.current = material;
+  metrics.certificateReloads.inc({ result: 'success' });
+  metrics.certificateExpiry.set(material.info.validTo.getTime() / 1000);
+  logger.info(
+    {
+      serialNumber: material.info.serialNumber,
+      previousSerialNumber: previous,
+      fingerprint256: material.info.fingerprint256,
+      validTo: material.info.validTo.toISOString(),
+    },
+    'TLS certificate reloaded',
+  );
+  return 'reloaded';
+}
+
+async function checkOnce(context: CheckContext): Promise<CheckResult> {
+  const material = await readFiles(context);
+  if (material === undefined) return 'failed';
+  if (material.digest === context.state.current.digest) return 'unchanged';
+  return install(context, material);
+}
+
+/** One check at a time: a check asked for while another runs makes the running one go round once more. */
+function coalesced(checkOnce: () => Promise<CheckResult>, state: ReloadState): () => Promise<CheckResult> {
+  let running: Promise<CheckResult> | undefined;
+  let requested = 0;
+  return () => {
     requested += 1;
     if (running !== undefined) return running;
     running = (async () => {
@@ -114,59 +126,96 @@ export function watchCertificates(options: CertificateWatcherOptions): Certifica
       do {
         seen = requested;
         result = await checkOnce();
-      } while (seen !== requested && !closed);
+      } while (seen !== requested && !state.closed);
       running = undefined;
       return result;
     })();
     return running;
-  }
+  };
+}
 
-  function schedule(): void {
-    if (closed) return;
+/** Runs `action` once `delayMs` have passed without another schedule(). */
+function debounced(action: () => void, delayMs: number): { schedule(): void; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const cancel = (): void => {
     if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = undefined;
-      void check();
-    }, debounceMs);
-    timer.unref();
-  }
+  };
+  return {
+    schedule() {
+      cancel();
+      timer = setTimeout(() => {
+        timer = undefined;
+        action();
+      }, delayMs);
+      timer.unref();
+    },
+    cancel,
+  };
+}
 
-  function arm(): void {
-    const directories = new Set([path.dirname(paths.certPath), path.dirname(paths.keyPath)]);
-    for (const directory of directories) {
-      if (watchers.has(directory)) continue;
-      try {
-        const watcher = watch(directory, { persistent: false }, schedule);
-        watcher.on('error', (error) => {
-          logger.warn({ err: error, directory }, 'watching the TLS directory failed; polling instead');
-          watcher.close();
-          watchers.delete(directory);
-        });
-        watchers.set(directory, watcher);
-      } catch (error) {
-        logger.warn({ err: error, directory }, 'cannot watch the TLS directory; polling instead');
-      }
+/**
+ * Watches the directories of the certificate and the key (Secret volumes swap a symlink, so the files never
+ * change). arm() (re)starts watches that are missing, such as one that failed and was dropped.
+ */
+function directoryWatch(paths: TlsPaths, logger: Logger, onChange: () => void): { arm(): void; close(): void } {
+  const watchers = new Map<string, FSWatcher>();
+  const watchOne = (directory: string): void => {
+    try {
+      const watcher = watch(directory, { persistent: false }, onChange);
+      watcher.on('error', (error) => {
+        logger.warn({ err: error, directory }, 'watching the TLS directory failed; polling instead');
+        watcher.close();
+        watchers.delete(directory);
+      });
+      watchers.set(directory, watcher);
+    } catch (error) {
+      logger.warn({ err: error, directory }, 'cannot watch the TLS directory; polling instead');
     }
-  }
+  };
+  return {
+    arm() {
+      for (const directory of new Set([path.dirname(paths.certPath), path.dirname(paths.keyPath)])) {
+        if (!watchers.has(directory)) watchOne(directory);
+      }
+    },
+    close() {
+      for (const watcher of watchers.values()) watcher.close();
+      watchers.clear();
+    },
+  };
+}
 
-  arm();
+export function watchCertificates(options: CertificateWatcherOptions): CertificateWatcher {
+  const { paths, apply, logger, metrics } = options;
+  const pollIntervalMs = options.pollIntervalMs ?? 60_000;
+  const state: ReloadState = { current: options.current, lastFailure: undefined, closed: false };
+  const context: CheckContext = { paths, apply, logger, metrics, now: options.now ?? (() => new Date()), state };
+
+  metrics.certificateExpiry.set(state.current.info.validTo.getTime() / 1000);
+
+  const check = coalesced(() => checkOnce(context), state);
+  const debounce = debounced(() => void check(), options.debounceMs ?? 200);
+  const directories = directoryWatch(paths, logger, () => {
+    if (!state.closed) debounce.schedule();
+  });
+
+  directories.arm();
   const poll =
     pollIntervalMs > 0
       ? setInterval(() => {
-          arm();
+          directories.arm();
           void check();
         }, pollIntervalMs).unref()
       : undefined;
 
   return {
     check,
-    current: () => current,
+    current: () => state.current,
     close() {
-      closed = true;
-      if (timer !== undefined) clearTimeout(timer);
+      state.closed = true;
+      debounce.cancel();
       if (poll !== undefined) clearInterval(poll);
-      for (const watcher of watchers.values()) watcher.close();
-      watchers.clear();
+      directories.close();
     },
   };
 }
