@@ -95,8 +95,11 @@ export interface DecodedReview {
   object: unknown;
 }
 
-/** Checks the envelope and extracts what the mutation needs. Throws UsageError (400) before the uid is known. */
-export function decodeReview(review: unknown): DecodedReview {
+/** request of an AdmissionReview, as JSON, with its uid checked. */
+type ReviewRequest = Record<string, unknown> & { uid: string };
+
+/** The AdmissionReview's request, once the envelope is one this webhook answers. Throws UsageError otherwise. */
+function checkedRequest(review: unknown): ReviewRequest {
   if (!isObject(review)) {
     throw new UsageError(`the request body must be a JSON object: an ${ADMISSION_API_VERSION} AdmissionReview`);
   }
@@ -116,16 +119,27 @@ export function decodeReview(review: unknown): DecodedReview {
   if (typeof request.uid !== 'string' || request.uid === '') {
     throw new UsageError('request.uid is missing: the response must echo it');
   }
+  return request as ReviewRequest;
+}
+
+/** The logged fields: the request's namespace and name, else the object's (a generateName shows as `prefix*`). */
+function reviewFields(request: ReviewRequest): ReviewFields {
   const object = request.object;
   const metadata = isObject(object) && isObject(object.metadata) ? object.metadata : {};
   const generateName = stringAt(metadata, 'generateName') ?? '';
-  const fields: ReviewFields = {
+  return {
     uid: request.uid,
     namespace: stringAt(request, 'namespace') || stringAt(metadata, 'namespace') || '',
     name: stringAt(request, 'name') || stringAt(metadata, 'name') || (generateName === '' ? '' : `${generateName}*`),
     operation: stringAt(request, 'operation') ?? '',
     user: stringAt(request.userInfo, 'username') ?? '',
   };
+}
+
+/** Checks the envelope and extracts what the mutation needs. Throws UsageError (400) before the uid is known. */
+export function decodeReview(review: unknown): DecodedReview {
+  const request = checkedRequest(review);
+  const fields = reviewFields(request);
   return {
     fields,
     // Passed as they came; a missing kind or resource as null, which the gate never takes for a Pod.
@@ -135,7 +149,7 @@ export function decodeReview(review: unknown): DecodedReview {
       resource: request.resource ?? null,
       subResource: request.subResource,
     },
-    object,
+    object: request.object,
   };
 }
 

@@ -8,7 +8,7 @@
  * (bench/webhook-load.bench.ts); the other routes are scraped and probed a few times a minute.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { UsageError } from '../errors.js';
 import type { MutationConfig } from '../mutation/index.js';
@@ -17,8 +17,8 @@ import { jsonBody } from './body.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './config.js';
 import { REVIEW_LIMITS, type ReviewLimits } from './limits.js';
 import type { WebhookMetrics } from './metrics.js';
-import { reviewRecorder } from './review-log.js';
-import { reviewSlots } from './review-slots.js';
+import { reviewRecorder, type RecordReview } from './review-log.js';
+import { reviewSlots, type ReviewSlots } from './review-slots.js';
 
 export interface AppDeps {
   mutation: MutationConfig;
@@ -57,21 +57,16 @@ function reviewLocals(res: Response): ReviewLocals {
   return res.locals as ReviewLocals;
 }
 
-export function createApp(deps: AppDeps): WebhookApp {
-  const { logger, metrics, mutation } = deps;
-  const now = deps.now ?? (() => performance.now());
-  const isReady = deps.isReady ?? (() => true);
-  const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  const limits = { ...REVIEW_LIMITS, ...deps.reviewLimits };
-  const record = reviewRecorder({ logger, metrics, now });
-  const slots = reviewSlots(limits.maxReviews, limits.queueTimeoutMs);
-
-  /**
-   * The one place errors become HTTP answers: a UsageError carries its status (400, 413, 415), anything
-   * else is a 500 whose details stay in the log. A refused review is recorded as invalid (the client's
-   * mistake) or error (the webhook's own failure).
-   */
-  const sendError = (res: ServerResponse, error: unknown, review?: { started: number }): void => {
+/**
+ * The one place errors become HTTP answers: a UsageError carries its status (400, 413, 415), anything
+ * else is a 500 whose details stay in the log. A refused review is recorded as invalid (the client's
+ * mistake) or error (the webhook's own failure).
+ */
+function errorSender(
+  logger: Logger,
+  record: RecordReview,
+): (res: ServerResponse, error: unknown, review?: { started: number }) => void {
+  return (res, error, review) => {
     const usage = error instanceof UsageError ? error : undefined;
     const status = usage?.status ?? 500;
     if (review !== undefined) {
@@ -86,13 +81,23 @@ export function createApp(deps: AppDeps): WebhookApp {
     }
     sendPlain(res, status, usage?.message ?? 'internal error; see the webhook log');
   };
+}
 
-  /**
-   * First on POST /mutate: the clock, the in-flight gauge and, for a large or chunked body, a review slot,
-   * given back when the exchange ends either way. Over the cap, the body stays unread until a slot frees up,
-   * or the answer is 429.
-   */
-  const startReview: RequestHandler = (req, res, next) => {
+interface ReviewStart {
+  metrics: WebhookMetrics;
+  now: () => number;
+  record: RecordReview;
+  limits: ReviewLimits;
+  slots: ReviewSlots;
+}
+
+/**
+ * First on POST /mutate: the clock, the in-flight gauge and, for a large or chunked body, a review slot,
+ * given back when the exchange ends either way. Over the cap, the body stays unread until a slot frees up,
+ * or the answer is 429.
+ */
+function reviewStarter({ metrics, now, record, limits, slots }: ReviewStart): RequestHandler {
+  return (req, res, next) => {
     const started = now();
     reviewLocals(res).review = { started };
     metrics.inFlight.inc();
@@ -122,10 +127,17 @@ export function createApp(deps: AppDeps): WebhookApp {
       else cancel();
     });
   };
+}
 
-  const answerReview: RequestHandler = (req, res) => {
+/** Last on POST /mutate: the review of the body read, answered and recorded. */
+function reviewAnswerer(
+  { mutation, mutate }: Pick<AppDeps, 'mutation' | 'mutate'>,
+  now: () => number,
+  record: RecordReview,
+): RequestHandler {
+  return (req, res) => {
     const started = reviewLocals(res).review?.started ?? now();
-    const { answer, json } = encodeAnswer(reviewAdmission(req.body as string, mutation, deps.mutate));
+    const { answer, json } = encodeAnswer(reviewAdmission(req.body as string, mutation, mutate));
     record(started, {
       outcome: answer.outcome,
       fields: answer.fields,
@@ -136,17 +148,10 @@ export function createApp(deps: AppDeps): WebhookApp {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
     res.end(json);
   };
+}
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-
-  app.post('/mutate', startReview, jsonBody(limit), answerReview);
-
-  app.all('/mutate', (_req, res) => {
-    sendPlain(res, 405, 'use POST /mutate with an AdmissionReview', { Allow: 'POST' });
-  });
-
+/** GET /healthz, /readyz and /metrics: what the kubelet probes and Prometheus scrapes. */
+function addProbeRoutes(app: Express, isReady: () => boolean, metrics: WebhookMetrics): void {
   app.get('/healthz', (_req, res) => {
     sendPlain(res, 200, 'ok');
   });
@@ -160,6 +165,32 @@ export function createApp(deps: AppDeps): WebhookApp {
     const body = await metrics.registry.metrics();
     res.status(200).type(metrics.registry.contentType).send(body);
   });
+}
+
+export function createApp(deps: AppDeps): WebhookApp {
+  const { logger, metrics } = deps;
+  const now = deps.now ?? (() => performance.now());
+  const limits = { ...REVIEW_LIMITS, ...deps.reviewLimits };
+  const record = reviewRecorder({ logger, metrics, now });
+  const slots = reviewSlots(limits.maxReviews, limits.queueTimeoutMs);
+  const sendError = errorSender(logger, record);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.post(
+    '/mutate',
+    reviewStarter({ metrics, now, record, limits, slots }),
+    jsonBody(deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES),
+    reviewAnswerer(deps, now, record),
+  );
+
+  app.all('/mutate', (_req, res) => {
+    sendPlain(res, 405, 'use POST /mutate with an AdmissionReview', { Allow: 'POST' });
+  });
+
+  addProbeRoutes(app, deps.isReady ?? (() => true), metrics);
 
   app.use((req, res) => {
     sendPlain(

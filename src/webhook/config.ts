@@ -303,72 +303,94 @@ function parseLogLevel(raw: RawValue): LogLevel {
   return level;
 }
 
+/** An option's value as it was given (flag first, then variable), or undefined. */
+type Lookup = (name: OptionName) => RawValue | undefined;
+
+/** The parsed value of an option that was given, else its default. */
+function parsedOr<T>(raw: RawValue | undefined, fallback: T, parse: (raw: RawValue) => T): T {
+  return raw === undefined ? fallback : parse(raw);
+}
+
+/** --tls-cert and --tls-key come together, or neither does. */
+function checkTlsPair(tlsCert: RawValue | undefined, tlsKey: RawValue | undefined): void {
+  if ((tlsCert === undefined) === (tlsKey === undefined)) return;
+  const given = tlsCert ?? tlsKey;
+  const missing = tlsCert === undefined ? OPTIONS.tlsCert : OPTIONS.tlsKey;
+  throw new UsageError(
+    `${given?.source ?? ''} is set but ${missing.flag} (${missing.env}) is not; give both, or neither to generate a localhost certificate`,
+  );
+}
+
+/** The mutation's settings, each judged by the mutation's own check. */
+function mutationSettings(get: Lookup): MutationConfig {
+  const { toolsImage, defaultTtlSeconds, mountPath } = DEFAULT_MUTATION_CONFIG;
+  return {
+    toolsImage: parsedOr(get('toolsImage'), toolsImage, (raw) =>
+      mutationOption('image', raw, OPTIONS.toolsImage.defaultText),
+    ),
+    defaultTtlSeconds: parsedOr(get('defaultTtl'), defaultTtlSeconds, (raw) =>
+      mutationOption('ttl', raw, OPTIONS.defaultTtl.defaultText),
+    ),
+    mountPath: parsedOr(get('mountPath'), mountPath, (raw) =>
+      mutationOption('mountPath', raw, OPTIONS.mountPath.defaultText),
+    ),
+  };
+}
+
+/** Connection bounds: SERVER_LIMITS with the ones given. */
+function serverLimits(get: Lookup): ServerLimits {
+  return {
+    ...SERVER_LIMITS,
+    headersTimeoutMs: parsedOr(
+      get('headerTimeout'),
+      SERVER_LIMITS.headersTimeoutMs,
+      (raw) => parseTimeout(raw, '15s') * 1000,
+    ),
+    maxConnections: parsedOr(get('maxConnections'), SERVER_LIMITS.maxConnections, (raw) =>
+      parseCount(raw, SERVER_LIMITS.maxConnections),
+    ),
+  };
+}
+
+/** Review bounds: REVIEW_LIMITS with the ones given. */
+function reviewLimits(get: Lookup): ReviewLimits {
+  return {
+    ...REVIEW_LIMITS,
+    maxReviews: parsedOr(get('maxReviews'), REVIEW_LIMITS.maxReviews, (raw) =>
+      parseCount(raw, REVIEW_LIMITS.maxReviews),
+    ),
+  };
+}
+
 /**
  * Parses the webhook's flags (`--name value` or `--name=value`) and `DEBUGDEAD_*` variables.
  * Throws UsageError naming the flag or variable and the fix. `help` is set when -h/--help was given.
+ * Values are judged in the order of the fields below, so the first bad one is the one reported.
  */
 export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): WebhookConfig {
   const { values: flags, help } = collectFlags(argv);
-  const get = (name: OptionName): RawValue | undefined => lookup(name, flags, env);
+  const get: Lookup = (name) => lookup(name, flags, env);
 
   const tlsCert = get('tlsCert');
   const tlsKey = get('tlsKey');
-  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
-    const given = tlsCert ?? tlsKey;
-    const missing = tlsCert === undefined ? OPTIONS.tlsCert : OPTIONS.tlsKey;
-    throw new UsageError(
-      `${given?.source ?? ''} is set but ${missing.flag} (${missing.env}) is not; give both, or neither to generate a localhost certificate`,
-    );
-  }
-
-  const host = get('host');
-  const port = get('port');
-  const certsDir = get('certsDir');
-  const toolsImage = get('toolsImage');
-  const ttl = get('defaultTtl');
-  const mountPath = get('mountPath');
-  const logLevel = get('logLevel');
-  const bodyLimit = get('bodyLimit');
-  const shutdownTimeout = get('shutdownTimeout');
-  const headerTimeout = get('headerTimeout');
-  const maxConnections = get('maxConnections');
-  const maxReviews = get('maxReviews');
+  checkTlsPair(tlsCert, tlsKey);
 
   return {
-    host: host?.text.trim(),
-    port: port === undefined ? DEFAULT_PORT : parsePort(port),
+    host: get('host')?.text.trim(),
+    port: parsedOr(get('port'), DEFAULT_PORT, parsePort),
     tlsCert: tlsCert?.text,
     tlsKey: tlsKey?.text,
-    certsDir: certsDir?.text ?? DEFAULT_CERTS_DIR,
-    mutation: {
-      toolsImage:
-        toolsImage === undefined
-          ? DEFAULT_MUTATION_CONFIG.toolsImage
-          : mutationOption('image', toolsImage, OPTIONS.toolsImage.defaultText),
-      defaultTtlSeconds:
-        ttl === undefined
-          ? DEFAULT_MUTATION_CONFIG.defaultTtlSeconds
-          : mutationOption('ttl', ttl, OPTIONS.defaultTtl.defaultText),
-      mountPath:
-        mountPath === undefined
-          ? DEFAULT_MUTATION_CONFIG.mountPath
-          : mutationOption('mountPath', mountPath, OPTIONS.mountPath.defaultText),
-    },
-    logLevel: logLevel === undefined ? 'info' : parseLogLevel(logLevel),
-    bodyLimitBytes: bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : parseBodyLimit(bodyLimit),
-    shutdownTimeoutMs:
-      shutdownTimeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : parseTimeout(shutdownTimeout, '5s') * 1000,
-    server: {
-      ...SERVER_LIMITS,
-      ...(headerTimeout === undefined ? {} : { headersTimeoutMs: parseTimeout(headerTimeout, '15s') * 1000 }),
-      ...(maxConnections === undefined
-        ? {}
-        : { maxConnections: parseCount(maxConnections, SERVER_LIMITS.maxConnections) }),
-    },
-    reviews: {
-      ...REVIEW_LIMITS,
-      ...(maxReviews === undefined ? {} : { maxReviews: parseCount(maxReviews, REVIEW_LIMITS.maxReviews) }),
-    },
+    certsDir: get('certsDir')?.text ?? DEFAULT_CERTS_DIR,
+    mutation: mutationSettings(get),
+    logLevel: parsedOr(get('logLevel'), 'info', parseLogLevel),
+    bodyLimitBytes: parsedOr(get('bodyLimit'), DEFAULT_BODY_LIMIT_BYTES, parseBodyLimit),
+    shutdownTimeoutMs: parsedOr(
+      get('shutdownTimeout'),
+      DEFAULT_SHUTDOWN_TIMEOUT_MS,
+      (raw) => parseTimeout(raw, '5s') * 1000,
+    ),
+    server: serverLimits(get),
+    reviews: reviewLimits(get),
     help,
   };
 }

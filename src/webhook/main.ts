@@ -9,9 +9,9 @@ import { pino, type Logger } from 'pino';
 import { UsageError } from '../errors.js';
 import { ensureLocalCertificates } from '../tls/local.js';
 import type { TlsPaths } from '../tls/material.js';
-import { createApp } from './app.js';
-import { HELP_TEXT, parseConfig, type WebhookConfig } from './config.js';
-import { createMetrics } from './metrics.js';
+import { createApp, type WebhookApp } from './app.js';
+import { HELP_TEXT, parseConfig, type LogLevel, type WebhookConfig } from './config.js';
+import { createMetrics, type WebhookMetrics } from './metrics.js';
 import { startServer, type RunningServer } from './server.js';
 
 /** A path as the user would type it from the current directory, quoted for a POSIX shell when needed. */
@@ -52,10 +52,10 @@ async function resolveTls(config: WebhookConfig, logger: Logger): Promise<{ path
   return { paths: { certPath: local.certPath, keyPath: local.keyPath }, caPath: local.caPath };
 }
 
-async function run(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<number | undefined> {
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The configuration, or the exit code when there is nothing to serve: --help (0) or a usage error (2). */
+function configOrExitCode(argv: readonly string[], env: Env): WebhookConfig | number {
   let config: WebhookConfig;
   try {
     config = parseConfig(argv, env);
@@ -68,11 +68,20 @@ async function run(
     process.stdout.write(HELP_TEXT);
     return 0;
   }
+  return config;
+}
 
+interface Logging {
+  logger: Logger;
+  /** Flushes the log (unless stdout has failed), then exits. */
+  exit(code: number): never;
+}
+
+function startLogging(level: LogLevel): Logging {
   // Buffered, asynchronous writes: a synchronous write(2) per review line costs more than the review itself
-  // (bench/webhook-load.bench.ts). Every exit below flushes first.
+  // (bench/webhook-load.bench.ts). Every exit flushes first.
   const destination = pino.destination({ dest: 1, sync: false });
-  const logger = pino({ level: config.logLevel }, destination);
+  const logger = pino({ level }, destination);
   // A closed stdout (EPIPE) must not keep the process from exiting or turn a shutdown into a crash.
   // sonic-boom's flushSync retries a failed write every 100 ms for ever, whatever the error (EAGAIN or
   // EPIPE alike): once the destination has failed, nothing more can be written, so the exit skips the flush.
@@ -88,15 +97,15 @@ async function run(
     }
     process.exit(code);
   }
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception; exiting');
-    exit(1);
-  });
+  return { logger, exit };
+}
 
-  const metrics = createMetrics({ processMetrics: true, version: packageVersion() });
-  let running: RunningServer | undefined;
-
-  // Installed before listening, so that a SIGTERM during startup is not Node's default abrupt exit.
+/**
+ * SIGTERM and SIGINT: no new connections, the in-flight reviews finish (for at most timeoutMs), exit 0.
+ * Installed before listening, so that a signal during startup is not Node's default abrupt exit.
+ */
+function handleStopSignals(logging: Logging, timeoutMs: number, server: () => RunningServer | undefined): void {
+  const { logger } = logging;
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -104,58 +113,55 @@ async function run(
       return;
     }
     stopping = true;
+    const running = server();
     if (running === undefined) {
       logger.info({ signal }, 'stopped before listening');
-      exit(0);
+      logging.exit(0);
     }
-    logger.info(
-      { signal, timeoutMs: config.shutdownTimeoutMs },
-      'shutting down: no new connections, finishing in-flight reviews',
-    );
-    void running.shutdown(config.shutdownTimeoutMs).then((result) => {
+    logger.info({ signal, timeoutMs }, 'shutting down: no new connections, finishing in-flight reviews');
+    void running.shutdown(timeoutMs).then((result) => {
       logger.info(result, 'stopped');
-      exit(0);
+      logging.exit(0);
     });
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  const app = createApp({
-    mutation: config.mutation,
+}
+
+interface Listening {
+  server: RunningServer;
+  /** The CA of the generated localhost certificate; undefined with --tls-cert. */
+  caPath: string | undefined;
+}
+
+async function listen(
+  config: WebhookConfig,
+  app: WebhookApp,
+  logger: Logger,
+  metrics: WebhookMetrics,
+): Promise<Listening> {
+  const tls = await resolveTls(config, logger);
+  const server = await startServer({
+    app,
+    tls: tls.paths,
+    host: config.host,
+    port: config.port,
+    limits: config.server,
     logger,
     metrics,
-    bodyLimitBytes: config.bodyLimitBytes,
-    reviewLimits: config.reviews,
-    isReady: () => running?.isReady() ?? false,
   });
+  return { server, caPath: tls.caPath };
+}
 
-  let caPath: string | undefined;
-  try {
-    const tls = await resolveTls(config, logger);
-    caPath = tls.caPath;
-    running = await startServer({
-      app,
-      tls: tls.paths,
-      host: config.host,
-      port: config.port,
-      limits: config.server,
-      logger,
-      metrics,
-    });
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const hint =
-      code === 'EADDRINUSE'
-        ? `port ${config.port} is in use; stop the other process or pass --port`
-        : code === 'EACCES'
-          ? `no permission to listen on port ${config.port}; use a port above 1023`
-          : error instanceof Error
-            ? error.message
-            : String(error);
-    logger.fatal({ err: error }, `cannot start: ${hint}`);
-    return 1;
-  }
+/** Why the webhook could not start, with the fix where there is one. */
+function startFailure(error: unknown, port: number): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'EADDRINUSE') return `port ${port} is in use; stop the other process or pass --port`;
+  if (code === 'EACCES') return `no permission to listen on port ${port}; use a port above 1023`;
+  return error instanceof Error ? error.message : String(error);
+}
 
-  const server = running;
+function logListening(logger: Logger, config: WebhookConfig, server: RunningServer): void {
   logger.info(
     {
       port: server.port,
@@ -171,16 +177,53 @@ async function run(
     },
     'listening',
   );
-  if (caPath !== undefined) {
-    const hostname =
-      config.host === undefined || config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    const url = `https://${hostname.includes(':') ? `[${hostname}]` : hostname}:${server.port}/mutate`;
-    process.stderr.write(
-      `\ndebugdead-webhook is serving ${url} with a self-signed certificate (CA: ${shellPath(caPath)}). Try it:\n\n` +
-        `  curl --cacert ${shellPath(caPath)} -H 'Content-Type: application/json' --data @${exampleReviewPath()} ${url}\n\n`,
-    );
+}
+
+/** With a generated certificate: the URL served and a curl line to try it. */
+function printTryIt(host: string | undefined, port: number, caPath: string): void {
+  const hostname = host === undefined || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const url = `https://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}/mutate`;
+  process.stderr.write(
+    `\ndebugdead-webhook is serving ${url} with a self-signed certificate (CA: ${shellPath(caPath)}). Try it:\n\n` +
+      `  curl --cacert ${shellPath(caPath)} -H 'Content-Type: application/json' --data @${exampleReviewPath()} ${url}\n\n`,
+  );
+}
+
+async function run(argv: readonly string[], env: Env): Promise<number | undefined> {
+  const config = configOrExitCode(argv, env);
+  if (typeof config === 'number') return config;
+
+  const logging = startLogging(config.logLevel);
+  const { logger } = logging;
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; exiting');
+    logging.exit(1);
+  });
+
+  const metrics = createMetrics({ processMetrics: true, version: packageVersion() });
+  let running: RunningServer | undefined;
+  handleStopSignals(logging, config.shutdownTimeoutMs, () => running);
+  const app = createApp({
+    mutation: config.mutation,
+    logger,
+    metrics,
+    bodyLimitBytes: config.bodyLimitBytes,
+    reviewLimits: config.reviews,
+    isReady: () => running?.isReady() ?? false,
+  });
+
+  let listening: Listening;
+  try {
+    listening = await listen(config, app, logger, metrics);
+    running = listening.server;
+  } catch (error) {
+    logger.fatal({ err: error }, `cannot start: ${startFailure(error, config.port)}`);
+    return 1;
   }
 
+  const { server, caPath } = listening;
+  logListening(logger, config, server);
+  if (caPath !== undefined) printTryIt(config.host, server.port, caPath);
   return undefined;
 }
 
