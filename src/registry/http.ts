@@ -208,11 +208,32 @@ export class RegistrySession {
     );
   }
 
+  /** A bearer token for the challenge's realm, service and scope (default: pull of this repository). */
   private async token(params: Record<string, string>): Promise<string> {
-    const realmText = params.realm;
+    const realm = this.tokenRealm(params);
+    const foreign = !mayCarryCredentials(this.options.baseUrl, realm.toString(), 'token');
+    // Held back from a token service on another host: it is asked anonymously.
+    const credential = foreign ? undefined : this.options.credential;
+    const { status, body } = await this.fetchToken(realm, this.tokenRequest(realm, params, credential));
+    if (status === 401 || status === 403) {
+      throw new RegistryProblem(PROBLEM_KINDS.auth, this.tokenRefusal(status, realm, foreign, credential));
+    }
+    if (status < 200 || status >= 300) {
+      throw new RegistryProblem(
+        PROBLEM_KINDS.badAnswer,
+        `the token service of ${this.registryHost} answered HTTP ${status}`,
+      );
+    }
+    const token = this.tokenIn(body);
+    if (foreign && this.options.credential !== undefined) this.foreignRealm = realm.host;
+    return token;
+  }
+
+  /** The token service's URL with the service and scope asked for; only over TLS, or to a loopback host. */
+  private tokenRealm(params: Record<string, string>): URL {
     let realm: URL;
     try {
-      realm = new URL(realmText ?? '');
+      realm = new URL(params.realm ?? '');
     } catch {
       throw new RegistryProblem(
         PROBLEM_KINDS.badAnswer,
@@ -227,9 +248,15 @@ export class RegistrySession {
     }
     if (params.service !== undefined) realm.searchParams.set('service', params.service);
     realm.searchParams.set('scope', params.scope ?? `repository:${this.options.repository}:pull`);
-    const foreign = !mayCarryCredentials(this.options.baseUrl, realm.toString(), 'token');
-    // Held back from a token service on another host: it is asked anonymously.
-    const credential = foreign ? undefined : this.options.credential;
+    return realm;
+  }
+
+  /** A GET, with basic credentials if any; with an identity token, the OAuth2 refresh-token grant instead. */
+  private tokenRequest(
+    realm: URL,
+    params: Record<string, string>,
+    credential: DirectCredential | undefined,
+  ): RequestInit {
     const headers: Record<string, string> = { 'User-Agent': USER_AGENT, Accept: 'application/json' };
     const init: RequestInit = { headers, redirect: 'manual', signal: this.options.signal };
     if (credential?.kind === 'basic') headers.Authorization = this.basicHeader(credential);
@@ -246,6 +273,10 @@ export class RegistrySession {
       init.body = form.toString();
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
     }
+    return init;
+  }
+
+  private async fetchToken(realm: URL, init: RequestInit): Promise<{ status: number; body: Buffer }> {
     let response: Response;
     try {
       // No redirects for the token request: a redirect would be one more host to trust with the credentials.
@@ -254,22 +285,21 @@ export class RegistrySession {
       throw describeNetworkError(error, realm.toString(), this.options.signal);
     }
     const body = await this.read(() => readBounded(response, MAX_TOKEN_BODY, 'the token answer'), realm.toString());
-    if (response.status === 401 || response.status === 403) {
-      throw new RegistryProblem(
-        PROBLEM_KINDS.auth,
-        foreign && this.options.credential !== undefined
-          ? `the token service of ${this.registryHost} is on another host (${realm.host}): debugdead does not send your credentials there`
-          : credential === undefined
-            ? `${this.registryHost} needs credentials (its token service refused an anonymous token)`
-            : `${this.registryHost} refused the credentials from ${credential.source} (HTTP ${response.status})`,
-      );
+    return { status: response.status, body };
+  }
+
+  /** Why the token service said 401 or 403, in terms of the credentials that were (or were not) sent. */
+  private tokenRefusal(status: number, realm: URL, foreign: boolean, sent: DirectCredential | undefined): string {
+    if (foreign && this.options.credential !== undefined) {
+      return `the token service of ${this.registryHost} is on another host (${realm.host}): debugdead does not send your credentials there`;
     }
-    if (response.status < 200 || response.status >= 300) {
-      throw new RegistryProblem(
-        PROBLEM_KINDS.badAnswer,
-        `the token service of ${this.registryHost} answered HTTP ${response.status}`,
-      );
-    }
+    return sent === undefined
+      ? `${this.registryHost} needs credentials (its token service refused an anonymous token)`
+      : `${this.registryHost} refused the credentials from ${sent.source} (HTTP ${status})`;
+  }
+
+  /** The token of the token service's JSON answer (`token`, else `access_token`). */
+  private tokenIn(body: Buffer): string {
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));
@@ -287,7 +317,6 @@ export class RegistrySession {
         `the token service of ${this.registryHost} answered without a token`,
       );
     }
-    if (foreign && this.options.credential !== undefined) this.foreignRealm = realm.host;
     return token;
   }
 

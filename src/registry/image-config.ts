@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { DirectCredential } from './credentials.js';
 import { RegistrySession, type Answer, type Fetch } from './http.js';
-import { kindOfManifest, MANIFEST_ACCEPT, MEDIA_TYPES } from './media-types.js';
+import { kindOfManifest, MANIFEST_ACCEPT, MEDIA_TYPES, type ManifestKind } from './media-types.js';
 import { pickPlatform, platformText, type IndexEntry, type Platform } from './platform.js';
 import { registryBaseUrl, type ImageReference } from './reference.js';
 import { PROBLEM_KINDS, RegistryProblem } from './registry-problem.js';
@@ -116,65 +116,100 @@ export interface ReadOptions {
   fetch: Fetch;
 }
 
-/** Reads the image command; throws a RegistryProblem with a one-line message. */
-export async function readImageCommand(options: ReadOptions): Promise<ImageCommand> {
-  const { reference, platform } = options;
-  const baseUrl = registryBaseUrl(reference.registry);
-  const host = new URL(baseUrl).host;
-  const session = new RegistrySession({
-    baseUrl,
-    repository: reference.repository,
-    credential: options.credential,
-    signal: options.signal,
-    fetch: options.fetch,
-  });
-  const repo = reference.repository;
-  const wanted = reference.digest ?? reference.tag ?? 'latest';
-  const fail = (answer: Answer, what: string): RegistryProblem =>
-    statusProblem(answer, what, host, options.credential, session.foreignRealm);
+/** One read's conversation with the registry, and how a failed answer is worded. */
+interface Reading {
+  session: RegistrySession;
+  /** The registry's API host, for messages. */
+  host: string;
+  reference: ImageReference;
+  fail: (answer: Answer, what: string) => RegistryProblem;
+}
 
-  const what = `the manifest of ${repo}:${wanted}`.replace(':sha256:', '@sha256:');
-  const top = await session.get(`/v2/${repo}/manifests/${wanted}`, MANIFEST_ACCEPT, LIMITS.manifestBytes, what);
-  if (top.status !== 200) throw fail(top, what);
-  const digest = checkDigest(top.body, reference.digest, what, host);
-  let manifest = parseJsonObject(top, what, host);
-  let kind = kindOfManifest(manifest, top.headers.get('content-type') ?? undefined);
+/** A JSON object from the registry: status 200, content matching `expected` (when a sha256), parsed. */
+async function getJson(
+  reading: Reading,
+  path: string,
+  accept: string,
+  limit: number,
+  what: string,
+  expected: string | undefined,
+): Promise<{ object: Record<string, unknown>; digest: string; contentType: string | undefined }> {
+  const { session, host } = reading;
+  const answer = await session.get(`/v2/${reading.reference.repository}/${path}`, accept, limit, what);
+  if (answer.status !== 200) throw reading.fail(answer, what);
+  const digest = checkDigest(answer.body, expected, what, host);
+  return {
+    object: parseJsonObject(answer, what, host),
+    digest,
+    contentType: answer.headers.get('content-type') ?? undefined,
+  };
+}
+
+/** The manifest or index the reference names, and the digest it resolved to. */
+async function readTopManifest(
+  reading: Reading,
+): Promise<{ manifest: Record<string, unknown>; kind: ManifestKind; digest: string }> {
+  const { reference, host } = reading;
+  const wanted = reference.digest ?? reference.tag ?? 'latest';
+  const what = `the manifest of ${reference.repository}:${wanted}`.replace(':sha256:', '@sha256:');
+  const top = await getJson(
+    reading,
+    `manifests/${wanted}`,
+    MANIFEST_ACCEPT,
+    LIMITS.manifestBytes,
+    what,
+    reference.digest,
+  );
+  const kind = kindOfManifest(top.object, top.contentType);
   if (kind === undefined) {
+    const mediaType = typeof top.object.mediaType === 'string' ? top.object.mediaType : (top.contentType ?? 'none');
     throw new RegistryProblem(
       PROBLEM_KINDS.badAnswer,
-      `${host} answered ${what} with a media type debugdead does not read (${typeof manifest.mediaType === 'string' ? manifest.mediaType : (top.headers.get('content-type') ?? 'none')}; Docker schema 2 and OCI are supported)`,
+      `${host} answered ${what} with a media type debugdead does not read (${mediaType}; Docker schema 2 and OCI are supported)`,
     );
   }
-  if (kind === 'index') {
-    const entries = (Array.isArray(manifest.manifests) ? manifest.manifests : []).flatMap(
-      (entry) => descriptor(entry) ?? [],
+  return { manifest: top.object, kind, digest: top.digest };
+}
+
+/** The image manifest an index lists for the platform. */
+async function readPlatformManifest(
+  reading: Reading,
+  index: Record<string, unknown>,
+  platform: Platform,
+): Promise<Record<string, unknown>> {
+  const { reference, host } = reading;
+  const repo = reference.repository;
+  const entries = (Array.isArray(index.manifests) ? index.manifests : []).flatMap((entry) => descriptor(entry) ?? []);
+  const picked = pickPlatform(entries, platform);
+  if (picked === undefined) {
+    const offered = entries.flatMap((entry) => (entry.platform === undefined ? [] : [platformText(entry.platform)]));
+    throw new RegistryProblem(
+      PROBLEM_KINDS.noPlatform,
+      `${reference.registry}/${repo} has no image for ${platformText(platform)} (it has: ${offered.join(', ') || 'none'})`,
     );
-    const picked = pickPlatform(entries, platform);
-    if (picked === undefined) {
-      const offered = entries.flatMap((entry) => (entry.platform === undefined ? [] : [platformText(entry.platform)]));
-      throw new RegistryProblem(
-        PROBLEM_KINDS.noPlatform,
-        `${reference.registry}/${repo} has no image for ${platformText(platform)} (it has: ${offered.join(', ') || 'none'})`,
-      );
-    }
-    const platformWhat = `the ${platformText(platform)} manifest of ${repo}`;
-    const answer = await session.get(
-      `/v2/${repo}/manifests/${picked.digest}`,
-      MANIFEST_ACCEPT,
-      LIMITS.manifestBytes,
-      platformWhat,
-    );
-    if (answer.status !== 200) throw fail(answer, platformWhat);
-    checkDigest(answer.body, picked.digest, platformWhat, host);
-    manifest = parseJsonObject(answer, platformWhat, host);
-    kind = kindOfManifest(manifest, answer.headers.get('content-type') ?? undefined);
-    if (kind !== 'manifest') {
-      throw new RegistryProblem(
-        PROBLEM_KINDS.badAnswer,
-        `${host} answered ${platformWhat} with something that is not an image manifest`,
-      );
-    }
   }
+  const what = `the ${platformText(platform)} manifest of ${repo}`;
+  const answer = await getJson(
+    reading,
+    `manifests/${picked.digest}`,
+    MANIFEST_ACCEPT,
+    LIMITS.manifestBytes,
+    what,
+    picked.digest,
+  );
+  if (kindOfManifest(answer.object, answer.contentType) !== 'manifest') {
+    throw new RegistryProblem(
+      PROBLEM_KINDS.badAnswer,
+      `${host} answered ${what} with something that is not an image manifest`,
+    );
+  }
+  return answer.object;
+}
+
+/** The manifest's config descriptor, when it is a container image config small enough to read. */
+function configDescriptor(reading: Reading, manifest: Record<string, unknown>): IndexEntry {
+  const { reference, host } = reading;
+  const repo = reference.repository;
   const config = descriptor(manifest.config);
   if (config === undefined)
     throw new RegistryProblem(PROBLEM_KINDS.badAnswer, `${host} has a manifest for ${repo} without a config`);
@@ -194,21 +229,49 @@ export async function readImageCommand(options: ReadOptions): Promise<ImageComma
       `the image config of ${repo} is ${config.size} bytes, more than the ${LIMITS.configBytes} debugdead reads`,
     );
   }
-  const configWhat = `the image config of ${repo}`;
-  const blob = await session.get(
-    `/v2/${repo}/blobs/${config.digest}`,
+  return config;
+}
+
+/** Entrypoint and Cmd of the image config blob. */
+async function readRunCommand(reading: Reading, config: IndexEntry): Promise<Omit<ImageCommand, 'digest'>> {
+  const blob = await getJson(
+    reading,
+    `blobs/${config.digest}`,
     `${MEDIA_TYPES.ociConfig}, ${MEDIA_TYPES.dockerConfig}, */*`,
     LIMITS.configBytes,
-    configWhat,
+    `the image config of ${reading.reference.repository}`,
+    config.digest,
   );
-  if (blob.status !== 200) throw fail(blob, configWhat);
-  checkDigest(blob.body, config.digest, configWhat, host);
-  const image = parseJsonObject(blob, configWhat, host);
-  const inner = image.config;
+  const inner = blob.object.config;
   const runConfig = typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>) : {};
   return {
-    entrypoint: stringArrayOrNull(runConfig.Entrypoint, 'Entrypoint', host),
-    cmd: stringArrayOrNull(runConfig.Cmd, 'Cmd', host),
-    digest,
+    entrypoint: stringArrayOrNull(runConfig.Entrypoint, 'Entrypoint', reading.host),
+    cmd: stringArrayOrNull(runConfig.Cmd, 'Cmd', reading.host),
   };
+}
+
+/** Reads the image command; throws a RegistryProblem with a one-line message. */
+export async function readImageCommand(options: ReadOptions): Promise<ImageCommand> {
+  const { reference } = options;
+  const baseUrl = registryBaseUrl(reference.registry);
+  const host = new URL(baseUrl).host;
+  const session = new RegistrySession({
+    baseUrl,
+    repository: reference.repository,
+    credential: options.credential,
+    signal: options.signal,
+    fetch: options.fetch,
+  });
+  const reading: Reading = {
+    session,
+    host,
+    reference,
+    fail: (answer, what) => statusProblem(answer, what, host, options.credential, session.foreignRealm),
+  };
+
+  const top = await readTopManifest(reading);
+  const manifest =
+    top.kind === 'index' ? await readPlatformManifest(reading, top.manifest, options.platform) : top.manifest;
+  const command = await readRunCommand(reading, configDescriptor(reading, manifest));
+  return { ...command, digest: top.digest };
 }

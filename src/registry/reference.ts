@@ -25,42 +25,63 @@ const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[.
 const HOST =
   /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$/;
 
-/** Why a reference does not parse, or the reference. */
-export function parseReference(text: string): ImageReference | { problem: string } {
-  let rest = text.trim();
-  if (rest === '') return { problem: 'the image reference is empty' };
-  let digest: string | undefined;
+type Problem = { problem: string };
+
+/** `name@digest`: the name and the digest (undefined without `@`). `text` is the whole reference, for messages. */
+function splitDigest(rest: string, text: string): { name: string; digest: string | undefined } | Problem {
   const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) return { problem: `"${text}" has an invalid digest "${digest}"` };
-  }
-  let tag: string | undefined;
-  const lastSlash = rest.lastIndexOf('/');
+  if (at < 0) return { name: rest, digest: undefined };
+  const digest = rest.slice(at + 1);
+  if (!DIGEST.test(digest)) return { problem: `"${text}" has an invalid digest "${digest}"` };
+  return { name: rest.slice(0, at), digest };
+}
+
+/** `name:tag` (a colon after the last slash; before it, the colon is a registry port). */
+function splitTag(rest: string, text: string): { name: string; tag: string | undefined } | Problem {
   const colon = rest.lastIndexOf(':');
-  if (colon > lastSlash) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) return { problem: `"${text}" has an invalid tag "${tag}"` };
-  }
+  if (colon <= rest.lastIndexOf('/')) return { name: rest, tag: undefined };
+  const tag = rest.slice(colon + 1);
+  if (!TAG.test(tag)) return { problem: `"${text}" has an invalid tag "${tag}"` };
+  return { name: rest.slice(0, colon), tag };
+}
+
+/** A first component with a `.` or a `:`, `localhost` or an IPv6 literal is a registry host. */
+function namesHost(component: string): boolean {
+  return component.includes('.') || component.includes(':') || component === 'localhost' || component.startsWith('[');
+}
+
+/** `host/repository` when the first component names a host, else Docker Hub; Docker Hub's aliases normalised. */
+function splitRegistry(name: string, text: string): { registry: string; repository: string } | Problem {
   let registry = DOCKER_HUB;
-  let repository = rest;
-  const slash = rest.indexOf('/');
-  if (slash >= 0) {
-    const first = rest.slice(0, slash);
-    if (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('[')) {
-      registry = first;
-      repository = rest.slice(slash + 1);
-      if (!HOST.test(registry)) return { problem: `"${text}" has an invalid registry host "${registry}"` };
-    }
+  let repository = name;
+  const slash = name.indexOf('/');
+  const first = slash < 0 ? '' : name.slice(0, slash);
+  if (namesHost(first)) {
+    registry = first;
+    repository = name.slice(slash + 1);
+    if (!HOST.test(registry)) return { problem: `"${text}" has an invalid registry host "${registry}"` };
   }
   if (DOCKER_HUB_ALIASES.has(registry.toLowerCase())) {
     registry = DOCKER_HUB;
     if (!repository.includes('/')) repository = `library/${repository}`;
   }
+  return { registry, repository };
+}
+
+/** Why a reference does not parse, or the reference. */
+export function parseReference(text: string): ImageReference | Problem {
+  const trimmed = text.trim();
+  if (trimmed === '') return { problem: 'the image reference is empty' };
+  const withDigest = splitDigest(trimmed, text);
+  if ('problem' in withDigest) return withDigest;
+  const withTag = splitTag(withDigest.name, text);
+  if ('problem' in withTag) return withTag;
+  const named = splitRegistry(withTag.name, text);
+  if ('problem' in named) return named;
+  const { registry, repository } = named;
   if (!REPOSITORY.test(repository)) return { problem: `"${text}" has an invalid repository name "${repository}"` };
-  if (tag === undefined && digest === undefined) tag = 'latest';
+  const { digest } = withDigest;
+  const tag = withTag.tag === undefined && digest === undefined ? 'latest' : withTag.tag;
   return { registry, repository, tag, digest };
 }
 
