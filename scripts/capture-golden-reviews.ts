@@ -9,7 +9,10 @@
  * writes test/golden/reviews/<name>.request.json. The expected responses are then written by
  * `UPDATE_GOLDEN=1 node --import tsx --test test/golden/golden.test.ts` and reviewed by hand.
  *
- *   node --import tsx scripts/capture-golden-reviews.ts
+ *   node --import tsx scripts/capture-golden-reviews.ts            # all of them
+ *   node --import tsx scripts/capture-golden-reviews.ts 20-foo     # only these pods (new ones), the rest kept
+ *
+ * The request uid is 00000000-0000-4000-8000-<the name's number>, so capturing one leaves the others valid.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import https from 'node:https';
@@ -106,17 +109,21 @@ try {
   });
   captured.length = 0;
 
+  const only = process.argv.slice(2);
   const saved: string[] = [];
   const save = async (name: string, review: Review | undefined): Promise<void> => {
     if (review === undefined) throw new Error(`no review captured for ${name}`);
-    review.request.uid = `00000000-0000-4000-8000-${String(saved.length + 1).padStart(12, '0')}`;
+    const number = /^(\d+)-/.exec(name)?.[1];
+    if (number === undefined) throw new Error(`${name}: golden names start with their number`);
+    review.request.uid = `00000000-0000-4000-8000-${number.padStart(12, '0')}`;
     await writeFile(path.join(outDir, `${name}.request.json`), `${JSON.stringify(review, null, 2)}\n`);
     saved.push(name);
   };
   const lastFor = (operation: string, kind = 'Pod') =>
     captured.filter((review) => review.request.operation === operation && review.request.kind.kind === kind).at(-1);
 
-  for (const file of (await readdir(podsDir)).filter((name) => name.endsWith('.yaml')).sort()) {
+  const wanted = (file: string) => only.length === 0 || only.includes(file.replace(/\.yaml$/, ''));
+  for (const file of (await readdir(podsDir)).filter((name) => name.endsWith('.yaml') && wanted(name)).sort()) {
     const pod = load(await readFile(path.join(podsDir, file), 'utf8')) as JsonObject;
     const namespace = (pod.metadata as { namespace: string }).namespace;
     const created = await server.request('POST', `/api/v1/namespaces/${namespace}/pods`, { body: pod });
@@ -124,6 +131,25 @@ try {
     await save(file.replace(/\.yaml$/, ''), lastFor('CREATE'));
   }
 
+  if (only.length > 0) {
+    process.exitCode = saved.length === only.length ? 0 : 1;
+  } else {
+    await captureOperations(server, save, lastFor);
+  }
+  console.log(
+    `captured ${saved.length} reviews from Kubernetes ${server.kubernetesVersion} into ${path.relative(root, outDir)}`,
+  );
+} finally {
+  await server.stop();
+  recorder.close();
+}
+
+/** The operations that must pass untouched: UPDATE, DELETE, a ConfigMap, an unannotated and a mutated pod. */
+async function captureOperations(
+  server: Awaited<ReturnType<typeof startApiServer>>,
+  save: (name: string, review: Review | undefined) => Promise<void>,
+  lastFor: (operation: string, kind?: string) => Review | undefined,
+): Promise<void> {
   const heapster = '/api/v1/namespaces/monitoring/pods/heapster';
   await server.request('PATCH', heapster, {
     body: { metadata: { labels: { tier: 'monitoring' } } },
@@ -154,10 +180,4 @@ try {
   if (local.outcome !== 'mutated') throw new Error('the local mutation failed');
   await server.request('POST', '/api/v1/namespaces/team-a/pods', { body: local.pod });
   await save('19-already-mutated', lastFor('CREATE'));
-  console.log(
-    `captured ${saved.length} reviews from Kubernetes ${server.kubernetesVersion} into ${path.relative(root, outDir)}`,
-  );
-} finally {
-  await server.stop();
-  recorder.close();
 }

@@ -6,7 +6,7 @@ import {
   DEFAULT_CLUSTER_DOMAIN,
   DEFAULT_VALIDITY_DAYS,
   INSTALL_NAMES,
-} from '../certs/install-names.js';
+} from '../tls/install-names.js';
 
 export const DEFAULT_RENEW_BEFORE_DAYS = 30;
 

@@ -5,7 +5,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { KubeApiError } from '../errors.js';
-import type { BootstrapApi, StoredSecret, TlsSecretData, WebhookEntry } from './api.js';
+import type { BootstrapApi, StoredSecret, TlsSecretData, WebhookEntry } from '../tls/bootstrap-api.js';
 
 export const FIELD_MANAGER = 'debugdead-tls-bootstrap';
 

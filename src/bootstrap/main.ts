@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { EnvironmentError, UsageError } from '../errors.js';
-import { INSTALL_NAMES } from '../certs/install-names.js';
+import { INSTALL_NAMES } from '../tls/install-names.js';
 import { BOOTSTRAP_USAGE, parseBootstrapArgs } from './args.js';
 import { createKubeBootstrapApi, type KubeSource } from './kube-api.js';
-import { bootstrapTls } from './tls-bootstrap.js';
+import { bootstrapTls } from '../tls/bootstrap.js';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 

@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { CERTS_USAGE, parseCertsArgs } from './args.js';
-import { generateCerts } from './generate-certs.js';
+import { generateCerts } from '../tls/certs-directory.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   const command = parseCertsArgs(argv);

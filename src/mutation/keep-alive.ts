@@ -2,9 +2,11 @@
  * The keep-alive (SPEC §3.2): the command that replaces a target container's command. It runs the injected
  * static busybox's shell, which
  *   1. installs the busybox applets as symlinks into the tools directory,
- *   2. writes `<tools>/rerun`, a script that runs the original command and args, each shell-quoted so that
- *      any argv survives byte for byte (or, when the spec had no command, explains that the image
- *      ENTRYPOINT is not known and runs `rerun ENTRYPOINT` with the original args),
+ *   2. writes `<tools>/rerun`, a script that runs the argv the runtime ran (the spec's command and args, or,
+ *      without a command, the image's ENTRYPOINT and CMD from debug.dead/image-command), each argument
+ *      shell-quoted so that any argv survives byte for byte (or, when the spec had no command and the image
+ *      command is not known, explains that the image ENTRYPOINT is not known and runs `rerun ENTRYPOINT`
+ *      with the original args),
  *   3. writes `<tools>/.profile`, which appends the tools directory to PATH,
  *   4. sleeps in a loop that exits at once on SIGTERM (a shell as PID 1 ignores it without a trap).
  * Everything is written into the tools volume, so a read-only root filesystem is fine.
@@ -14,6 +16,7 @@
  * the expanded values at run time. The script's own text has every `$` doubled, which the kubelet turns
  * back into one `$` (its escape for a literal `$`), so the script reaches the shell as written here.
  */
+import { runtimeArgv, type ImageCommand } from './image-command.js';
 
 /**
  * The shell program. Positional parameters: tools dir, mode (command|entrypoint), container name, argv…
@@ -84,25 +87,34 @@ export interface KeepAliveInput {
   command: string[] | null;
   /** The original args, or null. */
   args: string[] | null;
+  /** The image config's command (debug.dead/image-command), when known. */
+  image?: ImageCommand | undefined;
 }
 
 const ESCAPED_SCRIPT = escapeKubeletExpansion(KEEP_ALIVE_SCRIPT);
 
-/** The command that replaces the target container's command (its args are removed). */
+const KEEP_ALIVE_BYTES = JSON.stringify(ESCAPED_SCRIPT).length + 256;
+
+/** Bytes of a keep-alive command in JSON besides the original argv (for the mutation's size limit). */
+export function keepAliveBytes(): number {
+  return KEEP_ALIVE_BYTES;
+}
+
+/**
+ * The command that replaces the target container's command (its args are removed). When the argv the
+ * runtime ran is known (a command in the spec, or the image command), rerun runs exactly that: the pod spec's
+ * parts as written, so that the kubelet expands their `$(VAR)` as it did for the original, and the image's
+ * parts escaped (`$` → `$$`), so that they reach rerun literally, as the runtime used them.
+ */
 export function keepAliveCommand(input: KeepAliveInput): string[] {
-  const hasCommand = input.command !== null && input.command.length > 0;
-  return [
-    `${input.mountPath}/busybox`,
-    'sh',
-    '-c',
-    ESCAPED_SCRIPT,
-    KEEP_ALIVE_ARGV0,
-    input.mountPath,
-    hasCommand ? 'command' : 'entrypoint',
-    input.containerName,
-    ...(hasCommand ? (input.command ?? []) : []),
-    ...(input.args ?? []),
-  ];
+  const argv = runtimeArgv(input.command, input.args, input.image);
+  const known = argv !== undefined && argv.length > 0;
+  const head = [`${input.mountPath}/busybox`, 'sh', '-c', ESCAPED_SCRIPT, KEEP_ALIVE_ARGV0, input.mountPath];
+  if (known) {
+    const parts = argv.map((part) => (part.spec ? part.value : escapeKubeletExpansion(part.value)));
+    return [...head, 'command', input.containerName, ...parts];
+  }
+  return [...head, 'entrypoint', input.containerName, ...(input.args ?? [])];
 }
 
 /** The command of the tools init container: copies the static busybox binary into the tools volume. */

@@ -7,6 +7,8 @@ export const ANNOTATIONS = {
   volumes: 'debug.dead/volumes',
   keepProbes: 'debug.dead/keep-probes',
   allowOwned: 'debug.dead/allow-owned',
+  /** JSON per container name: the image config's entrypoint and cmd and their digest (SPEC §2). */
+  imageCommand: 'debug.dead/image-command',
   mutated: 'debug.dead/mutated',
   original: 'debug.dead/original',
   source: 'debug.dead/source',

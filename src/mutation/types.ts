@@ -1,4 +1,5 @@
 /** JSON values as they arrive from the API server or a manifest, and the results of the mutation. */
+import type { UntouchedCode } from './gate.js';
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
@@ -25,7 +26,7 @@ export interface MutationSummary {
   probesRemoved: Record<string, string[]>;
   /** Containers whose lifecycle hooks were removed. */
   lifecycleRemoved: string[];
-  /** Containers whose hostPorts were cleared. */
+  /** Containers whose hostPorts were cleared (in a hostNetwork pod: whose ports lists were removed). */
   hostPortsCleared: string[];
   /** Volumes replaced by an emptyDir (volume policy "empty", and generic ephemeral volumes). */
   volumesReplaced: string[];
@@ -46,12 +47,16 @@ export interface MutationSummary {
   toolsVolume: string;
 }
 
-/** What the debug.dead/original annotation records (JSON): per target container, null where the spec had none. */
-export type OriginalCommands = Record<string, { command: string[] | null; args: string[] | null }>;
+/**
+ * What the debug.dead/original annotation records (JSON): per target container, its command and args (null
+ * where the spec had none), and, when its image command is known (debug.dead/image-command), the argv the
+ * runtime really ran.
+ */
+export type OriginalCommands = Record<string, { command: string[] | null; args: string[] | null; argv?: string[] }>;
 
 export type MutationResult =
-  /** Nothing to do: the pod is returned as it came (reason is for logs). */
-  | { outcome: 'untouched'; reason: string }
+  /** Nothing to do: the pod is returned as it came (code for metrics and adapters, reason for logs). */
+  | { outcome: 'untouched'; code: UntouchedCode; reason: string }
   /** The user's mistake or a pod that must not be mutated; the message names the field and the fix. */
   | { outcome: 'denied'; message: string }
   /** A patch valid against exactly the input object, the resulting pod, and warnings (each ≤ 120 chars). */

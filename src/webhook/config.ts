@@ -6,12 +6,14 @@ import { UsageError } from '../errors.js';
 import {
   DEFAULT_MUTATION_CONFIG,
   type MutationConfig,
-  parseDuration,
-  formatDuration,
-  isImageReference,
-  isValidMountPath,
   MAX_DEADLINE_SECONDS,
+  type OptionName as MutationOptionName,
+  type OptionValue,
+  parseDuration,
+  parseOption,
+  formatDuration,
 } from '../mutation/index.js';
+import { REVIEW_LIMITS, SERVER_LIMITS, type ReviewLimits, type ServerLimits } from './limits.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -37,6 +39,10 @@ export interface WebhookConfig {
   bodyLimitBytes: number;
   /** How long SIGTERM waits for in-flight reviews before closing connections. */
   shutdownTimeoutMs: number;
+  /** Connection bounds, passed to startServer as they are. */
+  server: ServerLimits;
+  /** Review bounds, passed to createApp as they are. */
+  reviews: ReviewLimits;
   help: boolean;
 }
 
@@ -126,6 +132,27 @@ const OPTIONS = {
     value: 'DURATION',
     description: 'on SIGTERM, how long in-flight reviews may take to finish',
     defaultText: '5s',
+  },
+  headerTimeout: {
+    flag: '--header-timeout',
+    env: 'DEBUGDEAD_HEADER_TIMEOUT',
+    value: 'DURATION',
+    description: 'a connection that has not finished TLS and sent its request headers by then is closed',
+    defaultText: formatDuration(SERVER_LIMITS.headersTimeoutMs / 1000),
+  },
+  maxConnections: {
+    flag: '--max-connections',
+    env: 'DEBUGDEAD_MAX_CONNECTIONS',
+    value: 'N',
+    description: 'open connections at most; more are closed at once and logged',
+    defaultText: String(SERVER_LIMITS.maxConnections),
+  },
+  maxReviews: {
+    flag: '--max-reviews',
+    env: 'DEBUGDEAD_MAX_REVIEWS',
+    value: 'N',
+    description: `large reviews (body over ${REVIEW_LIMITS.smallBodyBytes / 1024} KiB) in progress at most; more wait up to ${formatDuration(REVIEW_LIMITS.queueTimeoutMs / 1000)}, then get 429`,
+    defaultText: String(REVIEW_LIMITS.maxReviews),
   },
 } as const satisfies Record<string, Option>;
 
@@ -235,7 +262,19 @@ function parseBodyLimit(raw: RawValue): number {
   return bytes;
 }
 
-function parseDurationOption(raw: RawValue, example: string): number {
+function parseCount(raw: RawValue, example: number): number {
+  const text = raw.text.trim();
+  const count = /^\d{1,7}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(count >= 1)) {
+    throw new UsageError(
+      `${raw.source}: "${raw.text}" is not a count; use a whole number of at least 1, like ${example}`,
+    );
+  }
+  return count;
+}
+
+/** A webhook timeout (not a mutation option): seconds. */
+function parseTimeout(raw: RawValue, example: string): number {
   const seconds = parseDuration(raw.text);
   if (seconds === undefined || seconds > MAX_DEADLINE_SECONDS) {
     throw new UsageError(
@@ -245,24 +284,15 @@ function parseDurationOption(raw: RawValue, example: string): number {
   return seconds;
 }
 
-function parseMountPath(raw: RawValue): string {
-  const text = raw.text.trim().replace(/\/$/, '');
-  if (!isValidMountPath(text)) {
-    throw new UsageError(
-      `${raw.source}: "${raw.text}" is not a usable mount path; use an absolute path of letters, digits, ".", "_", "-" and "/", like ${DEFAULT_MUTATION_CONFIG.mountPath}`,
-    );
-  }
-  return text;
-}
-
-function parseImage(raw: RawValue): string {
-  const text = raw.text.trim();
-  if (!isImageReference(text)) {
-    throw new UsageError(
-      `${raw.source}: "${raw.text}" is not an image reference; use one like ${DEFAULT_MUTATION_CONFIG.toolsImage}`,
-    );
-  }
-  return text;
+/**
+ * A mutation option's value, judged by the mutation's own check (src/mutation/options.ts) and worded with
+ * the flag or variable it came from: `--default-ttl: "x" is not a duration; use … (default: 24h)`.
+ */
+function mutationOption<N extends MutationOptionName>(option: N, raw: RawValue, defaultText: string): OptionValue<N> {
+  const parsed = parseOption(option, raw.text.trim());
+  if (parsed.ok) return parsed.value;
+  const { reason, valid } = parsed.problem;
+  throw new UsageError(`${raw.source}: "${raw.text}" ${reason}; use ${valid} (default: ${defaultText})`);
 }
 
 function parseLogLevel(raw: RawValue): LogLevel {
@@ -300,6 +330,9 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const logLevel = get('logLevel');
   const bodyLimit = get('bodyLimit');
   const shutdownTimeout = get('shutdownTimeout');
+  const headerTimeout = get('headerTimeout');
+  const maxConnections = get('maxConnections');
+  const maxReviews = get('maxReviews');
 
   return {
     host: host?.text.trim(),
@@ -308,15 +341,34 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     tlsKey: tlsKey?.text,
     certsDir: certsDir?.text ?? DEFAULT_CERTS_DIR,
     mutation: {
-      toolsImage: toolsImage === undefined ? DEFAULT_MUTATION_CONFIG.toolsImage : parseImage(toolsImage),
+      toolsImage:
+        toolsImage === undefined
+          ? DEFAULT_MUTATION_CONFIG.toolsImage
+          : mutationOption('image', toolsImage, OPTIONS.toolsImage.defaultText),
       defaultTtlSeconds:
-        ttl === undefined ? DEFAULT_MUTATION_CONFIG.defaultTtlSeconds : parseDurationOption(ttl, '24h or 90m'),
-      mountPath: mountPath === undefined ? DEFAULT_MUTATION_CONFIG.mountPath : parseMountPath(mountPath),
+        ttl === undefined
+          ? DEFAULT_MUTATION_CONFIG.defaultTtlSeconds
+          : mutationOption('ttl', ttl, OPTIONS.defaultTtl.defaultText),
+      mountPath:
+        mountPath === undefined
+          ? DEFAULT_MUTATION_CONFIG.mountPath
+          : mutationOption('mountPath', mountPath, OPTIONS.mountPath.defaultText),
     },
     logLevel: logLevel === undefined ? 'info' : parseLogLevel(logLevel),
     bodyLimitBytes: bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : parseBodyLimit(bodyLimit),
     shutdownTimeoutMs:
-      shutdownTimeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : parseDurationOption(shutdownTimeout, '5s') * 1000,
+      shutdownTimeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : parseTimeout(shutdownTimeout, '5s') * 1000,
+    server: {
+      ...SERVER_LIMITS,
+      ...(headerTimeout === undefined ? {} : { headersTimeoutMs: parseTimeout(headerTimeout, '15s') * 1000 }),
+      ...(maxConnections === undefined
+        ? {}
+        : { maxConnections: parseCount(maxConnections, SERVER_LIMITS.maxConnections) }),
+    },
+    reviews: {
+      ...REVIEW_LIMITS,
+      ...(maxReviews === undefined ? {} : { maxReviews: parseCount(maxReviews, REVIEW_LIMITS.maxReviews) }),
+    },
     help,
   };
 }

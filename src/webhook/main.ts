@@ -3,16 +3,16 @@
  * `debugdead-webhook`: the entry point. The only place that reads process.argv and process.env; it builds
  * the logger, metrics, app and server and wires the signals.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { UsageError } from '../errors.js';
+import { ensureLocalCertificates } from '../tls/local.js';
+import type { TlsPaths } from '../tls/material.js';
 import { createApp } from './app.js';
 import { HELP_TEXT, parseConfig, type WebhookConfig } from './config.js';
-import { ensureLocalCertificates } from './local-certs.js';
 import { createMetrics } from './metrics.js';
 import { startServer, type RunningServer } from './server.js';
-import type { TlsPaths } from './tls.js';
 
 /** A path as the user would type it from the current directory, quoted for a POSIX shell when needed. */
 function shellPath(target: string): string {
@@ -24,6 +24,18 @@ function shellPath(target: string): string {
 function exampleReviewPath(): string {
   const bundled = path.resolve(import.meta.dirname, '..', '..', 'examples', 'admission-review.json');
   return existsSync(bundled) ? shellPath(bundled) : 'examples/admission-review.json';
+}
+
+/** debugdead's version, from the package.json next to dist/ (for debugdead_build_info). */
+function packageVersion(): string {
+  try {
+    const manifest = JSON.parse(
+      readFileSync(path.resolve(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
+    ) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 async function resolveTls(config: WebhookConfig, logger: Logger): Promise<{ paths: TlsPaths; caPath?: string }> {
@@ -76,7 +88,7 @@ async function run(
     exit(1);
   });
 
-  const metrics = createMetrics({ processMetrics: true });
+  const metrics = createMetrics({ processMetrics: true, version: packageVersion() });
   let running: RunningServer | undefined;
 
   // Installed before listening, so that a SIGTERM during startup is not Node's default abrupt exit.
@@ -107,6 +119,7 @@ async function run(
     logger,
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
+    reviewLimits: config.reviews,
     isReady: () => running?.isReady() ?? false,
   });
 
@@ -114,7 +127,15 @@ async function run(
   try {
     const tls = await resolveTls(config, logger);
     caPath = tls.caPath;
-    running = await startServer({ app, tls: tls.paths, host: config.host, port: config.port, logger, metrics });
+    running = await startServer({
+      app,
+      tls: tls.paths,
+      host: config.host,
+      port: config.port,
+      limits: config.server,
+      logger,
+      metrics,
+    });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const hint =
@@ -140,6 +161,8 @@ async function run(
       defaultTtlSeconds: config.mutation.defaultTtlSeconds,
       mountPath: config.mutation.mountPath,
       bodyLimitBytes: config.bodyLimitBytes,
+      ...config.server,
+      ...config.reviews,
     },
     'listening',
   );

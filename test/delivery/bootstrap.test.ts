@@ -12,14 +12,9 @@ import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { createKubeBootstrapApi, FIELD_MANAGER } from '../../src/bootstrap/kube-api.js';
-import {
-  bootstrapTls,
-  MANAGED_BY_LABEL,
-  MANAGED_BY_VALUE,
-  type BootstrapOptions,
-} from '../../src/bootstrap/tls-bootstrap.js';
-import { parseBundle } from '../../src/certs/inspect.js';
-import { INSTALL_NAMES, serviceDnsNames } from '../../src/certs/install-names.js';
+import { bootstrapTls, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type BootstrapOptions } from '../../src/tls/bootstrap.js';
+import { parseBundle } from '../../src/tls/inspect.js';
+import { INSTALL_NAMES, serviceDnsNames } from '../../src/tls/install-names.js';
 import { EnvironmentError, KubeApiError } from '../../src/errors.js';
 import { generateCertificates, type CertificateSet } from '../../src/tls/certificates.js';
 import { FakeKubeApi, TOKEN, type SecretObject, type WebhookConfigurationObject } from './fake-kube-api.js';

@@ -17,8 +17,8 @@ import { promisify } from 'node:util';
 import forge from 'node-forge';
 import { loadAll } from 'js-yaml';
 import { parseCertsArgs } from '../../src/certs/args.js';
-import { generateCerts, type CertsOptions } from '../../src/certs/generate-certs.js';
-import { DEFAULT_CLUSTER_DOMAIN, INSTALL_NAMES, serviceDnsNames } from '../../src/certs/install-names.js';
+import { generateCerts, type CertsOptions } from '../../src/tls/certs-directory.js';
+import { DEFAULT_CLUSTER_DOMAIN, INSTALL_NAMES, serviceDnsNames } from '../../src/tls/install-names.js';
 import { EnvironmentError, UsageError } from '../../src/errors.js';
 import { find, findKubectl, kustomize, ROOT, stageWithCerts } from './render.js';
 

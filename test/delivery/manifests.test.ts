@@ -26,7 +26,7 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { ICertificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';
 import { loadAll } from 'js-yaml';
-import { INSTALL_NAMES, serviceDnsNames } from '../../src/certs/install-names.js';
+import { INSTALL_NAMES, serviceDnsNames } from '../../src/tls/install-names.js';
 import { restrictedViolations, type PodSpecLike } from '../helpers/pod-security.js';
 import { find, findKubectl, kustomize, MANIFESTS, ROOT, stageWithCerts, type StagedCopy } from './render.js';
 import { findOpenApiSpec, OpenApiSpec, schemaErrors, type KubeObject } from './schema.js';
@@ -166,6 +166,8 @@ describe('manifests', { skip: skipNoKubectl }, () => {
       'ClusterRoleBinding/debugdead-tls-bootstrap',
       'ValidatingAdmissionPolicy/debugdead-tls-bootstrap-secrets',
       'ValidatingAdmissionPolicyBinding/debugdead-tls-bootstrap-secrets',
+      'ValidatingAdmissionPolicy/debugdead-tls-bootstrap-ca-bundle',
+      'ValidatingAdmissionPolicyBinding/debugdead-tls-bootstrap-ca-bundle',
       'Job/debugdead-tls-bootstrap',
       'CronJob/debugdead-tls-renew',
     ];
@@ -511,7 +513,7 @@ describe('manifests', { skip: skipNoKubectl }, () => {
       assert.deepEqual(clusterBinding.subjects, [subject]);
       assert.equal(clusterBinding.roleRef.name, clusterRole.metadata?.name);
 
-      const policy = get(rendered.default, 'ValidatingAdmissionPolicy');
+      const policy = get(rendered.default, 'ValidatingAdmissionPolicy', 'debugdead-tls-bootstrap-secrets');
       const spec = must(policy.spec, 'policy spec');
       assert.equal(spec.failurePolicy, 'Fail');
       assert.deepEqual(spec.matchConstraints?.resourceRules?.[0]?.resources, ['secrets']);
@@ -526,9 +528,40 @@ describe('manifests', { skip: skipNoKubectl }, () => {
         new RegExp(`'system:serviceaccount:${INSTALL_NAMES.namespace}:debugdead-tls-bootstrap'`),
       );
       assert.equal(spec.validations?.[0]?.expression, `object.metadata.name == '${INSTALL_NAMES.secret}'`);
-      const policyBinding = get(rendered.default, 'ValidatingAdmissionPolicyBinding');
+      const policyBinding = get(
+        rendered.default,
+        'ValidatingAdmissionPolicyBinding',
+        'debugdead-tls-bootstrap-secrets',
+      );
       assert.equal(policyBinding.spec.policyName, policy.metadata?.name);
       assert.deepEqual(policyBinding.spec.validationActions, ['Deny']);
+    });
+
+    it('patch on the webhook configuration is fenced by a ValidatingAdmissionPolicy to its caBundle', () => {
+      // What the policy lets through is tested against the real API server in test/integration/delivery.test.ts.
+      const policy = get(rendered.default, 'ValidatingAdmissionPolicy', 'debugdead-tls-bootstrap-ca-bundle');
+      const spec = must(policy.spec, 'policy spec');
+      assert.equal(spec.failurePolicy, 'Fail');
+      assert.deepEqual(spec.matchConstraints?.resourceRules, [
+        {
+          apiGroups: ['admissionregistration.k8s.io'],
+          apiVersions: ['*'],
+          operations: ['UPDATE'],
+          resources: ['mutatingwebhookconfigurations'],
+        },
+      ]);
+      assert.equal(spec.matchConstraints.namespaceSelector, undefined, 'the object is cluster-scoped');
+      assert.deepEqual(spec.matchConditions, [
+        {
+          name: 'bootstrap-service-account',
+          expression: `request.userInfo.username == 'system:serviceaccount:${INSTALL_NAMES.namespace}:debugdead-tls-bootstrap'`,
+        },
+      ]);
+      assert.equal(spec.validations?.length, 3);
+      const binding = get(rendered.default, 'ValidatingAdmissionPolicyBinding', 'debugdead-tls-bootstrap-ca-bundle');
+      assert.equal(binding.spec.policyName, policy.metadata?.name);
+      assert.deepEqual(binding.spec.validationActions, ['Deny']);
+      assert.equal(binding.spec.matchResources, undefined, 'every MutatingWebhookConfiguration');
     });
 
     it('is absent where the TLS Secret comes from elsewhere (certs, cert-manager)', () => {

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadAll } from 'js-yaml';
-import { generateCerts } from '../../src/certs/generate-certs.js';
-import { DEFAULT_CA_VALIDITY_DAYS, DEFAULT_CLUSTER_DOMAIN, INSTALL_NAMES } from '../../src/certs/install-names.js';
+import { generateCerts } from '../../src/tls/certs-directory.js';
+import { DEFAULT_CA_VALIDITY_DAYS, DEFAULT_CLUSTER_DOMAIN, INSTALL_NAMES } from '../../src/tls/install-names.js';
 import type { KubeObject } from './schema.js';
 
 const run = promisify(execFile);

@@ -2,7 +2,8 @@
  * fast-check arbitraries of pods as the API server would send them on CREATE: valid by construction
  * (unique names, mounts of existing volumes, unique paths), with the awkward parts on purpose: names the
  * injected ones would collide with, mounts at /debug-dead, PVCs and generic ephemeral volumes, raw block
- * devices, native sidecars, hostPorts, adoption labels, existing deadlines and gates, owners.
+ * devices, native sidecars, hostPorts, adoption labels, existing deadlines and gates, owners, image commands
+ * (debug.dead/image-command) for some containers.
  */
 import fc from 'fast-check';
 import type { JsonObject, Pod } from '../../src/mutation/index.js';
@@ -31,6 +32,7 @@ const ADOPTION = ['pod-template-hash', 'controller-revision-hash', 'statefulset.
 
 const dnsLabel = fc.oneof(fc.constantFrom(...NAME_POOL), fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/));
 const argv = fc.array(fc.string({ maxLength: 10 }), { maxLength: 4 });
+const IMAGE_DIGEST = `sha256:${'ab'.repeat(32)}`;
 
 const volumeSource = fc.oneof(
   fc.constant({ emptyDir: {} }),
@@ -194,6 +196,19 @@ export function podArbitrary(options: PodOptions = {}): fc.Arbitrary<Pod> {
           gates: fc.subarray(['example.com/ready', 'debug.dead/not-serving']),
           runAsUser: fc.option(fc.constantFrom(0, 1000, 65534), { nil: undefined }),
           restrictedPod: fc.boolean(),
+          imageCommand: fc
+            .subarray(names)
+            .chain((chosen) =>
+              fc
+                .tuple(
+                  ...chosen.map(() =>
+                    fc.record({ entrypoint: fc.option(argv, { nil: null }), cmd: fc.option(argv, { nil: null }) }),
+                  ),
+                )
+                .map((entries) =>
+                  Object.fromEntries(chosen.map((name, index) => [name, { ...entries[index], digest: IMAGE_DIGEST }])),
+                ),
+            ),
         });
       })
       .map((draw): Pod => {
@@ -206,6 +221,8 @@ export function podArbitrary(options: PodOptions = {}): fc.Arbitrary<Pod> {
         if (draw.volumesPolicy !== undefined) annotations['debug.dead/volumes'] = draw.volumesPolicy;
         if (draw.keepProbes !== undefined) annotations['debug.dead/keep-probes'] = draw.keepProbes;
         if (draw.owned && draw.allowOwned) annotations['debug.dead/allow-owned'] = 'true';
+        if (Object.keys(draw.imageCommand).length > 0)
+          annotations['debug.dead/image-command'] = JSON.stringify(draw.imageCommand);
         const metadata: JsonObject = {
           name: 'pod',
           namespace: 'team',

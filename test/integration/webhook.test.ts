@@ -210,10 +210,55 @@ describe('the webhook under a real kube-apiserver', { skip: unavailable }, () =>
     });
     assert.equal(created.status, 201, created.text);
     const init = (created.body.spec as JsonObject).initContainers as JsonObject[];
-    assert.deepEqual(init[0]?.resources, {
-      requests: { cpu: '10m', memory: '16Mi' },
-      limits: { cpu: '100m', memory: '32Mi' },
+    // The tools container takes the target's requests and limits (issue 14 item 8): limits included.
+    assert.deepEqual(init[0]?.resources, resources);
+  });
+
+  test('a LimitRange with min.cpu 200m per container admits the mutated pod (issue 14 item 8)', async () => {
+    await cluster.optIn('limited');
+    const limitRange = {
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: { name: 'min-cpu' },
+      spec: { limits: [{ type: 'Container', min: { cpu: '200m' } }] },
+    };
+    const range = await cluster.server.request('POST', '/api/v1/namespaces/limited/limitranges', { body: limitRange });
+    assert.equal(range.status, 201, range.text);
+    const pod = (name: string, annotations: Record<string, string>, initContainers: JsonObject[] = []) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, annotations },
+      spec: { containers: [{ name: 'app', image: 'app:1' }], initContainers },
     });
+    // The control: the LimitRange refuses a container asking for less than 200m, such as a fixed tiny request.
+    const tiny = { name: 'tiny', image: 'busybox:1', resources: { requests: { cpu: '10m' } } };
+    const refused = await cluster.server.request<JsonObject>('POST', '/api/v1/namespaces/limited/pods', {
+      body: pod('tiny', {}, [tiny]),
+    });
+    assert.equal(refused.status, 403, refused.text);
+    assert.match(String(refused.body.message), /minimum cpu usage per Container is 200m/);
+    // The app container gets the LimitRange's default request (200m) before the webhook sees the pod; the
+    // tools container takes it over.
+    const created = await cluster.server.request<Pod>('POST', '/api/v1/namespaces/limited/pods', {
+      body: pod('debug', { [ENABLE]: 'true' }),
+    });
+    assert.equal(created.status, 201, created.text);
+    const init = (created.body.spec as JsonObject).initContainers as JsonObject[];
+    assert.equal(init[0]?.name, 'debug-dead-tools');
+    assert.deepEqual((init[0].resources as JsonObject).requests, { cpu: '200m', memory: '16Mi' });
+    // The same through the CLI's offline path (--local): the pod as read back from the API server.
+    const source = await cluster.server.request<Pod>('POST', '/api/v1/namespaces/limited/pods?dryRun=All', {
+      body: pod('source', {}),
+    });
+    const local = mutatePod(
+      { ...source.body, metadata: { name: 'local', annotations: { [ENABLE]: 'true' } } },
+      DEFAULT_MUTATION_CONFIG,
+    );
+    assert.ok(local.outcome === 'mutated');
+    const stored = await cluster.server.request('POST', '/api/v1/namespaces/limited/pods?dryRun=All', {
+      body: local.pod,
+    });
+    assert.equal(stored.status, 201, stored.text);
   });
 
   test('a pod without the annotation, and an annotated pod in a namespace without the label, are stored untouched without a review', async () => {

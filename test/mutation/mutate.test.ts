@@ -4,11 +4,14 @@ import { describe, test } from 'node:test';
 import {
   DEFAULT_MUTATION_CONFIG,
   mutatePod,
+  selectContainers,
   type JsonObject,
   type MutationConfig,
+  type MutationRequest,
   type MutationResult,
   type MutationSummary,
   type Pod,
+  type Selection,
 } from '../../src/mutation/index.js';
 import { keepAliveCommand } from '../../src/mutation/keep-alive.js';
 import { podProblems } from '../helpers/pod-check.js';
@@ -185,22 +188,40 @@ describe('§3.1 target containers', () => {
     assert.deepEqual(summary(result).hostPortsCleared, ['app', 'metrics']);
   });
 
-  test('a hostNetwork pod keeps its hostPorts (validation needs hostPort == containerPort) and is warned about', () => {
+  test('a hostNetwork pod loses its ports lists (they only reserve host ports there) and is warned about', () => {
     const result = run(
       pod({
         spec: {
           hostNetwork: true,
-          containers: [{ name: 'app', image: 'a', ports: [{ containerPort: 80, hostPort: 80 }] }],
+          containers: [
+            { name: 'app', image: 'a', ports: [{ name: 'metrics', containerPort: 9100, hostPort: 9100 }] },
+            { name: 'proxy', image: 'p', ports: [{ containerPort: 9101, hostPort: 9101, protocol: 'TCP' }] },
+            { name: 'plain', image: 'q' },
+          ],
         },
       }),
     );
-    assert.deepEqual((spec(result).containers as JsonObject[])[0]?.ports, [{ containerPort: 80, hostPort: 80 }]);
-    assert.ok(
-      result.outcome === 'mutated' &&
-        result.warnings.includes(
-          'hostNetwork pod: the copy shares the node network and its ports may clash with the original',
-        ),
+    assert.ok(result.outcome === 'mutated');
+    assert.deepEqual(
+      (spec(result).containers as JsonObject[]).map((container) => [container.name, container.ports]),
+      [
+        ['app', undefined],
+        ['proxy', undefined],
+        ['plain', undefined],
+      ],
     );
+    assert.deepEqual(result.summary.hostPortsCleared, ['app', 'proxy']);
+    assert.deepEqual(result.warnings, [
+      "hostNetwork pod: ports removed; the copy shares the node's network, so rerun may find a port taken",
+    ]);
+  });
+
+  test('a hostNetwork pod without ports is still warned that it shares the node network', () => {
+    const result = run(pod({ spec: { hostNetwork: true, containers: [{ name: 'app', image: 'a' }] } }));
+    assert.ok(result.outcome === 'mutated');
+    assert.deepEqual(result.warnings, [
+      "hostNetwork pod: the copy shares the node's network, so rerun may find a port taken by the original",
+    ]);
   });
 });
 
@@ -556,51 +577,110 @@ describe('§3.6 init containers as targets', () => {
   });
 });
 
+describe('selectContainers: the selection rule, for surfaces that check early', () => {
+  const input = pod({
+    annotations: { 'kubectl.kubernetes.io/default-container': 'worker' },
+    spec: {
+      containers: [
+        { name: 'app', image: 'a' },
+        { name: 'worker', image: 'w' },
+      ],
+      initContainers: [{ name: 'migrate', image: 'm' }],
+    },
+  });
+  const cases: [string[] | undefined, Selection][] = [
+    [undefined, { containers: ['worker'], initContainers: [], unknown: [], warnings: [] }],
+    [['*'], { containers: ['app', 'worker'], initContainers: [], unknown: [], warnings: [] }],
+    [['migrate', 'api', 'app'], { containers: ['app'], initContainers: ['migrate'], unknown: ['api'], warnings: [] }],
+  ];
+  for (const [requested, expected] of cases) {
+    test(JSON.stringify(requested), () => assert.deepEqual(selectContainers(input, requested), expected));
+  }
+});
+
 describe('§3.5 untouched', () => {
-  const cases: { name: string; input: unknown; operation?: string; reason: string }[] = [
+  const cases: { name: string; input: unknown; operation?: string; code: string; reason: string }[] = [
     {
       name: 'no annotation',
       input: { ...pod(), metadata: { name: 'web' } },
+      code: 'not-annotated',
       reason: 'no debug.dead/enable: "true" annotation',
     },
     {
       name: 'annotation "True"',
       input: pod({ annotations: { 'debug.dead/enable': 'True' } }),
+      code: 'not-annotated',
       reason: 'no debug.dead/enable: "true" annotation',
     },
     {
       name: 'annotation "false"',
       input: pod({ annotations: { 'debug.dead/enable': 'false' } }),
+      code: 'not-annotated',
       reason: 'no debug.dead/enable: "true" annotation',
     },
-    { name: 'already mutated', input: pod({ annotations: { 'debug.dead/mutated': '{}' } }), reason: 'already mutated' },
+    {
+      name: 'already mutated',
+      input: pod({ annotations: { 'debug.dead/mutated': '{}' } }),
+      code: 'already-mutated',
+      reason: 'already mutated',
+    },
     {
       name: 'a mirror pod',
       input: pod({ annotations: { 'kubernetes.io/config.mirror': 'abc' } }),
+      code: 'mirror-pod',
       reason: 'mirror pod',
     },
-    { name: 'UPDATE', input: pod(), operation: 'UPDATE', reason: 'operation UPDATE is not CREATE' },
-    { name: 'DELETE', input: pod(), operation: 'DELETE', reason: 'operation DELETE is not CREATE' },
-    { name: 'CONNECT', input: pod(), operation: 'CONNECT', reason: 'operation CONNECT is not CREATE' },
-    { name: 'a Deployment', input: { ...pod(), kind: 'Deployment' }, reason: 'not a Pod' },
-    { name: 'null', input: null, reason: 'not a Pod' },
-    { name: 'an array', input: [pod()], reason: 'not a Pod' },
-    { name: 'a string', input: 'Pod', reason: 'not a Pod' },
+    { name: 'UPDATE', input: pod(), operation: 'UPDATE', code: 'not-create', reason: 'operation UPDATE is not CREATE' },
+    { name: 'DELETE', input: pod(), operation: 'DELETE', code: 'not-create', reason: 'operation DELETE is not CREATE' },
+    {
+      name: 'CONNECT',
+      input: pod(),
+      operation: 'CONNECT',
+      code: 'not-create',
+      reason: 'operation CONNECT is not CREATE',
+    },
+    { name: 'a Deployment', input: { ...pod(), kind: 'Deployment' }, code: 'not-a-pod', reason: 'not a Pod' },
+    { name: 'null', input: null, code: 'not-a-pod', reason: 'not a Pod' },
+    { name: 'an array', input: [pod()], code: 'not-a-pod', reason: 'not a Pod' },
+    { name: 'a string', input: 'Pod', code: 'not-a-pod', reason: 'not a Pod' },
   ];
-  for (const { name, input, operation, reason } of cases) {
+  for (const { name, input, operation, code, reason } of cases) {
     test(name, () => {
       assert.deepEqual(mutatePod(input, DEFAULT_MUTATION_CONFIG, operation === undefined ? {} : { operation }), {
         outcome: 'untouched',
+        code,
         reason,
       });
     });
   }
+
+  test('the request as an admission adapter passes it: only a core/v1 Pod, no subresource', () => {
+    const podKind = { group: '', version: 'v1', kind: 'Pod' };
+    const pods = { group: '', version: 'v1', resource: 'pods' };
+    const requests: [MutationRequest, string][] = [
+      [{ operation: 'CREATE', kind: podKind, resource: pods }, 'mutated'],
+      [{ operation: 'CREATE', kind: podKind, resource: pods, subResource: '' }, 'mutated'],
+      [{ operation: 'CREATE', kind: podKind, resource: pods, subResource: 'ephemeralcontainers' }, 'not-a-pod'],
+      [{ operation: 'CREATE', kind: { ...podKind, group: 'example.com' }, resource: pods }, 'not-a-pod'],
+      [{ operation: 'CREATE', kind: podKind, resource: { ...pods, version: 'v2' } }, 'not-a-pod'],
+      [{ operation: 'CREATE', kind: 'Pod' }, 'not-a-pod'],
+      [{ operation: '' }, 'not-create'],
+    ];
+    assert.deepEqual(
+      requests.map(([request]) => {
+        const result = mutatePod(pod(), DEFAULT_MUTATION_CONFIG, request);
+        return result.outcome === 'untouched' ? result.code : result.outcome;
+      }),
+      requests.map(([, expected]) => expected),
+    );
+  });
 
   test('mutating the result again is untouched (idempotent)', () => {
     const first = run(pod());
     assert.ok(first.outcome === 'mutated');
     assert.deepEqual(mutatePod(first.pod, DEFAULT_MUTATION_CONFIG), {
       outcome: 'untouched',
+      code: 'already-mutated',
       reason: 'already mutated',
     });
   });
@@ -625,7 +705,7 @@ describe('§3.5 denied, with a message that names the field and the fix', () => 
       name: 'empty container list',
       input: pod({ annotations: { 'debug.dead/container': ' , ' } }),
       message:
-        'annotation debug.dead/container: " , " names no container; give a comma list of container names, or "*" for all containers',
+        'annotation debug.dead/container: " , " names no container; use a comma list of container names, or "*" for all containers',
     },
     {
       name: 'bad duration',
@@ -643,7 +723,7 @@ describe('§3.5 denied, with a message that names the field and the fix', () => 
       name: 'duration too long for activeDeadlineSeconds',
       input: pod({ annotations: { 'debug.dead/ttl': '30000d' } }),
       message:
-        'annotation debug.dead/ttl: "30000d" is longer than Kubernetes allows (2147483647s, about 68 years); use e.g. 8h or 2d',
+        'annotation debug.dead/ttl: "30000d" is longer than Kubernetes allows (2147483647s, about 68 years); use a positive Go duration such as 90m, 8h, 1h30m or 2d (units s, m, h, d)',
     },
     {
       name: 'unknown volume policy',
@@ -671,7 +751,7 @@ describe('§3.5 denied, with a message that names the field and the fix', () => 
       name: 'a misspelt debugdead annotation',
       input: pod({ annotations: { 'debug.dead/containers': 'app' } }),
       message:
-        'annotation debug.dead/containers is not a debugdead annotation; did you mean debug.dead/container? Known: debug.dead/enable, debug.dead/container, debug.dead/image, debug.dead/ttl, debug.dead/volumes, debug.dead/keep-probes, debug.dead/allow-owned, debug.dead/mutated, debug.dead/original, debug.dead/source',
+        'annotation debug.dead/containers is not a debugdead annotation; did you mean debug.dead/container? Known: debug.dead/enable, debug.dead/container, debug.dead/image, debug.dead/ttl, debug.dead/volumes, debug.dead/keep-probes, debug.dead/allow-owned, debug.dead/image-command, debug.dead/mutated, debug.dead/original, debug.dead/source',
     },
     {
       name: 'a Windows pod (spec.os)',

@@ -21,6 +21,19 @@ const AWKWARD_STRINGS = fc.constantFrom(
   'debug-dead-tools',
 );
 
+/** Kubernetes' rules, written out again for the test: command + args, else ENTRYPOINT + (args or CMD). */
+function runtimeArgvByRule(
+  container: JsonObject,
+  image: { entrypoint: string[] | null; cmd: string[] | null } | undefined,
+): string[] | undefined {
+  if (image === undefined) return undefined;
+  const command = (container.command as string[] | undefined) ?? [];
+  const args = (container.args as string[] | undefined) ?? [];
+  if (command.length > 0) return [...command, ...args];
+  const entrypoint = image.entrypoint?.length === 1 && image.entrypoint[0] === '' ? [] : (image.entrypoint ?? []);
+  return [...entrypoint, ...(args.length > 0 ? args : (image.cmd ?? []))];
+}
+
 function subset(inner: string[], outer: string[]): string[] {
   return inner.filter((item) => !outer.includes(item));
 }
@@ -87,6 +100,20 @@ test('target containers sleep with the tools mounted and without probes, args or
           ),
         );
       }
+      const podAnnotations = (pod.metadata as JsonObject).annotations as Record<string, string>;
+      const images = JSON.parse(podAnnotations['debug.dead/image-command'] ?? '{}') as Record<
+        string,
+        { entrypoint: string[] | null; cmd: string[] | null }
+      >;
+      const original = JSON.parse(
+        ((result.pod.metadata as JsonObject).annotations as Record<string, string>)['debug.dead/original'] ?? '',
+      ) as Record<string, { argv?: string[] }>;
+      const sourceSpec = pod.spec as { containers: JsonObject[]; initContainers?: JsonObject[] };
+      for (const source of [...(sourceSpec.initContainers ?? []), ...sourceSpec.containers]) {
+        const name = String(source.name);
+        if (![...summary.containers, ...summary.initContainers].includes(name)) continue;
+        assert.deepEqual(original[name]?.argv, runtimeArgvByRule(source, images[name]), `argv of ${name}`);
+      }
       const gates = (spec as JsonObject).readinessGates as JsonObject[];
       assert.ok(gates.some((gate) => gate.conditionType === 'debug.dead/not-serving'));
       assert.ok(Number((spec as JsonObject).activeDeadlineSeconds) <= summary.ttlSeconds);
@@ -102,6 +129,7 @@ test('mutating the result again is untouched', () => {
       if (result.outcome !== 'mutated') return;
       assert.deepEqual(mutatePod(result.pod, DEFAULT_MUTATION_CONFIG), {
         outcome: 'untouched',
+        code: 'already-mutated',
         reason: 'already mutated',
       });
     }),

@@ -3,16 +3,21 @@
  * hot reload (files replaced in place, a Kubernetes Secret-volume `..data` symlink swap, bad files refused).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import tls from 'node:tls';
 import { EnvironmentError } from '../../src/errors.js';
 import { writeCertificates, type CertificateSet } from '../../src/tls/certificates.js';
 import { METRIC_NAMES } from '../../src/webhook/metrics.js';
 import { startServer, type RunningServer } from '../../src/webhook/server.js';
-import { loadTlsMaterial } from '../../src/webhook/tls.js';
+import { WEBHOOK_MAIN } from '../helpers/webhook-process.js';
+import { ecPrivateKey } from '../tls/keys.js';
 import {
   EXAMPLE_REVIEW_TEXT,
   capturedLogger,
@@ -23,6 +28,7 @@ import {
   serialOf,
   servedSerial,
   testApp,
+  type JsonMap,
 } from './helpers.js';
 
 const [SET_A, SET_B] = certificateSets();
@@ -89,6 +95,22 @@ async function serves(port: number, set: CertificateSet): Promise<boolean> {
   } catch {
     return false; // still the other CA's certificate: verification fails
   }
+}
+
+/** Runs node with `args` to its exit; SIGKILL after `timeoutMs` (a server that should have refused to start). */
+async function runToExit(
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, args, { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
 }
 
 /** Replaces a file the way rotation tools do: a temporary file renamed over it. */
@@ -165,8 +187,8 @@ void describe('the HTTPS server', () => {
       'the failed reload to be counted',
     );
     assert.ok(await serves(running.port, SET_A), 'still the old certificate');
-    const warning = records().find((record) => record.level === 40);
-    assert.match(field(warning, 'msg'), /new TLS files refused; still serving the previous certificate/);
+    const logged = records().find((record) => record.level === 50);
+    assert.match(field(logged, 'msg'), /new TLS files refused; still serving the previous certificate/);
     // Garbage: refused as well (reported once per distinct problem).
     await replaceFile(paths['tls.crt'], 'not a certificate');
     await eventually(
@@ -182,6 +204,25 @@ void describe('the HTTPS server', () => {
     assert.equal(await metricValue(metrics, METRIC_NAMES.certificateReloads, { result: 'success' }), 1);
   });
 
+  void it('refuses an EC key for its RSA certificate on reload: an error, a failed reload, the old pair served', async () => {
+    const directory = await tempDir();
+    const paths = await writeCertificates(directory, SET_A);
+    const { running, metrics, records } = await start(paths['tls.crt'], paths['tls.key']);
+    await replaceFile(paths['tls.key'], ecPrivateKey());
+    assert.equal(await running.reloadCertificate(), 'failed');
+    assert.equal(await metricValue(metrics, METRIC_NAMES.certificateReloads, { result: 'failure' }), 1);
+    assert.equal(await metricValue(metrics, METRIC_NAMES.certificateReloads, { result: 'success' }), 0);
+    const logged = records().find(
+      (record) => record.msg === 'new TLS files refused; still serving the previous certificate',
+    );
+    assert.equal(logged?.level, 50);
+    assert.match(field(logged, 'err'), /is not the private key of --tls-cert .*\(an EC key for an RSA certificate\)/);
+    assert.equal(running.certificate().serialNumber, serialOf(SET_A['tls.crt']));
+    assert.ok(await serves(running.port, SET_A), 'still the old pair, and handshakes work');
+    const { status } = await postReview(running.port, SET_A['ca.crt']);
+    assert.equal(status, 200);
+  });
+
   void it('is not ready once shutdown begins, and refuses new connections after it', async () => {
     const directory = await tempDir();
     const paths = await writeCertificates(directory, SET_A);
@@ -193,36 +234,174 @@ void describe('the HTTPS server', () => {
   });
 });
 
-void describe('loadTlsMaterial', () => {
-  void it('refuses a key that does not match the certificate, naming both files', async () => {
+/** A TLS connection to the server verifying `ca`; rejects when the handshake fails. */
+function connectTls(port: number, ca: string, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost', ...options }, () => {
+      resolve(socket);
+    });
+    socket.once('error', reject);
+    socket.setTimeout(10_000, () => socket.destroy(new Error('TLS handshake timed out')));
+  });
+}
+
+/** TLS 1.2 suites a client may offer alone, none forward-secret AEAD: each must be refused. */
+const WEAK_SUITES = [
+  { suite: 'AES128-SHA', why: 'RSA key exchange, SHA-1 CBC' },
+  { suite: 'AES256-SHA256', why: 'RSA key exchange, CBC' },
+  { suite: 'AES128-GCM-SHA256', why: 'RSA key exchange (no forward secrecy), AEAD' },
+  { suite: 'ECDHE-RSA-AES128-SHA', why: 'ECDHE, SHA-1 CBC' },
+  { suite: 'ECDHE-RSA-AES256-SHA384', why: 'ECDHE, CBC' },
+  { suite: 'DHE-RSA-AES128-GCM-SHA256', why: 'finite-field DHE' },
+] as const;
+
+/** What a modern client negotiates: TLS 1.3, or TLS 1.2 with ECDHE and an AEAD. */
+const GOOD_CLIENTS = [
+  {
+    name: 'a default TLS 1.3 client',
+    options: {},
+    protocol: 'TLSv1.3',
+    cipher: /^TLS_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)$/,
+  },
+  {
+    name: 'a TLS 1.2 client (ECDHE-RSA-AES128-GCM-SHA256)',
+    options: { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' },
+    protocol: 'TLSv1.2',
+    cipher: /^ECDHE-RSA-AES128-GCM-SHA256$/,
+  },
+  {
+    name: 'a TLS 1.2 client (ECDHE-RSA-AES256-GCM-SHA384)',
+    options: { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES256-GCM-SHA384' },
+    protocol: 'TLSv1.2',
+    cipher: /^ECDHE-RSA-AES256-GCM-SHA384$/,
+  },
+  {
+    name: 'a TLS 1.2 client (ECDHE-RSA-CHACHA20-POLY1305)',
+    options: { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-CHACHA20-POLY1305' },
+    protocol: 'TLSv1.2',
+    cipher: /^ECDHE-RSA-CHACHA20-POLY1305$/,
+  },
+  {
+    name: 'a TLS 1.2 client offering weak suites first',
+    options: { maxVersion: 'TLSv1.2', ciphers: 'AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256' },
+    protocol: 'TLSv1.2',
+    cipher: /^ECDHE-RSA-AES128-GCM-SHA256$/,
+  },
+] as const satisfies readonly { name: string; options: tls.ConnectionOptions; protocol: string; cipher: RegExp }[];
+
+/** Asks for a TLS 1.2 renegotiation; resolves to the error the client sees, or undefined when it succeeded. */
+function renegotiate(socket: tls.TLSSocket): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    socket.once('error', resolve);
+    socket.renegotiate({ rejectUnauthorized: true }, (error) => {
+      resolve(error ?? undefined);
+    });
+  });
+}
+
+void describe('the TLS the server speaks: TLS 1.2+, forward-secret AEAD suites only, no renegotiation', () => {
+  async function server(): Promise<{ running: RunningServer; directory: string }> {
     const directory = await tempDir();
     const paths = await writeCertificates(directory, SET_A);
-    await writeFile(paths['tls.key'], SET_B['tls.key']);
+    const { running } = await start(paths['tls.crt'], paths['tls.key']);
+    return { running, directory };
+  }
+
+  for (const { suite, why } of WEAK_SUITES) {
+    void it(`refuses a client that offers only ${suite} (${why})`, async () => {
+      const { running } = await server();
+      await assert.rejects(
+        connectTls(running.port, SET_A['ca.crt'], { maxVersion: 'TLSv1.2', ciphers: suite }),
+        /handshake failure|no cipher|no shared cipher/i,
+      );
+    });
+  }
+
+  void it('refuses TLS 1.1', async () => {
+    const { running } = await server();
     await assert.rejects(
-      loadTlsMaterial({ certPath: paths['tls.crt'], keyPath: paths['tls.key'] }, new Date()),
-      (error) => {
-        assert.ok(error instanceof EnvironmentError);
-        assert.match(error.message, /tls\.key is not the private key of .*tls\.crt/);
-        assert.ok(error.cause instanceof Error);
-        return true;
-      },
+      connectTls(running.port, SET_A['ca.crt'], {
+        minVersion: 'TLSv1',
+        maxVersion: 'TLSv1.1',
+        ciphers: 'DEFAULT:@SECLEVEL=0',
+      }),
+      /protocol version|unsupported protocol|no protocols available/i,
     );
   });
 
-  void it('refuses an expired certificate', async () => {
-    const directory = await tempDir();
-    const paths = await writeCertificates(directory, SET_A);
-    const later = new Date(Date.now() + 400 * 24 * 3600 * 1000);
-    await assert.rejects(
-      loadTlsMaterial({ certPath: paths['tls.crt'], keyPath: paths['tls.key'] }, later),
-      /tls\.crt expired on .*; renew the certificate/,
-    );
+  for (const client of GOOD_CLIENTS) {
+    void it(`serves ${client.name}`, async () => {
+      const { running } = await server();
+      const socket = await connectTls(running.port, SET_A['ca.crt'], client.options);
+      try {
+        assert.equal(socket.getProtocol(), client.protocol);
+        assert.match(socket.getCipher().name, client.cipher);
+        assert.equal(socket.authorized, true);
+      } finally {
+        socket.destroy();
+      }
+    });
+  }
+
+  void it('refuses a client-initiated TLS 1.2 renegotiation', async () => {
+    const { running } = await server();
+    const socket = await connectTls(running.port, SET_A['ca.crt'], { maxVersion: 'TLSv1.2' });
+    try {
+      const error = await renegotiate(socket);
+      assert.ok(error !== undefined, 'the renegotiation was accepted');
+      assert.match(error.message, /no renegotiation/);
+    } finally {
+      socket.destroy();
+    }
   });
 
-  void it('refuses missing files, naming the flags', async () => {
+  void it('keeps the same policy after a certificate reload', async () => {
+    const { running, directory } = await server();
+    await writeCertificates(directory, SET_B);
+    assert.equal(await running.reloadCertificate(), 'reloaded');
     await assert.rejects(
-      loadTlsMaterial({ certPath: '/nonexistent/tls.crt', keyPath: '/nonexistent/tls.key' }, new Date()),
-      /cannot read the TLS certificate or key .*; check --tls-cert \/nonexistent\/tls\.crt and --tls-key/,
+      connectTls(running.port, SET_B['ca.crt'], { maxVersion: 'TLSv1.2', ciphers: 'AES128-SHA' }),
+      /handshake failure/i,
+    );
+    const socket = await connectTls(running.port, SET_B['ca.crt'], { maxVersion: 'TLSv1.2' });
+    try {
+      assert.match(socket.getCipher().name, /^ECDHE-RSA-(AES128-GCM-SHA256|AES256-GCM-SHA384|CHACHA20-POLY1305)$/);
+      assert.match((await renegotiate(socket))?.message ?? 'accepted', /no renegotiation/);
+    } finally {
+      socket.destroy();
+    }
+    const { status } = await postReview(running.port, SET_B['ca.crt']);
+    assert.equal(status, 200);
+  });
+});
+
+void describe('the HTTPS server on files it cannot load', () => {
+  void it('the built webhook exits 1 at start on an EC key for an RSA certificate, naming both flags', async () => {
+    assert.ok(existsSync(WEBHOOK_MAIN), `${WEBHOOK_MAIN} is missing: run npm run build first`);
+    const directory = await tempDir();
+    const paths = await writeCertificates(directory, SET_A);
+    await writeFile(paths['tls.key'], ecPrivateKey());
+    const run = await runToExit(
+      [
+        WEBHOOK_MAIN,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--tls-cert',
+        paths['tls.crt'],
+        '--tls-key',
+        paths['tls.key'],
+      ],
+      20_000,
+    );
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    const fatal = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as JsonMap;
+    assert.equal(fatal.level, 60);
+    assert.equal(
+      field(fatal, 'msg'),
+      `cannot start: --tls-key ${paths['tls.key']} is not the private key of --tls-cert ${paths['tls.crt']} ` +
+        '(an EC key for an RSA certificate); pass the key the certificate was issued for',
     );
   });
 

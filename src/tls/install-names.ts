@@ -23,5 +23,10 @@ export const DEFAULT_CA_VALIDITY_DAYS = 3650;
  * `clientConfig.service`; the shorter and the fully qualified forms cover in-cluster clients and tools.
  */
 export function serviceDnsNames(service: string, namespace: string, clusterDomain = DEFAULT_CLUSTER_DOMAIN): string[] {
-  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${clusterDomain}`];
+  return [
+    service,
+    `${service}.${namespace}`,
+    `${service}.${namespace}.svc`,
+    `${service}.${namespace}.svc.${clusterDomain}`,
+  ];
 }

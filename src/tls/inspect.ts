@@ -1,8 +1,27 @@
 /**
  * Reads PEM certificates with node:crypto: what the `certs` command and the bootstrap need to decide
- * whether existing material can be kept.
+ * whether existing material can be kept, and what the webhook logs about the certificate it serves.
  */
 import { X509Certificate } from 'node:crypto';
+
+export interface CertificateInfo {
+  serialNumber: string;
+  /** SHA-256 fingerprint as colon-separated hex, like `openssl x509 -fingerprint -sha256`. */
+  fingerprint256: string;
+  subject: string;
+  validFrom: Date;
+  validTo: Date;
+}
+
+export function describeCertificate(certificate: X509Certificate): CertificateInfo {
+  return {
+    serialNumber: certificate.serialNumber,
+    fingerprint256: certificate.fingerprint256,
+    subject: certificate.subject.replaceAll('\n', ', '),
+    validFrom: certificate.validFromDate,
+    validTo: certificate.validToDate,
+  };
+}
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -45,10 +64,12 @@ export function checkServingCertificate(
   renewWithinDays = 0,
 ): ServingCertificateCheck {
   const [certificate] = parseBundle(certPem);
-  if (certificate === undefined) return { problems: ['the serving certificate is not a PEM certificate'], notAfter: undefined };
+  if (certificate === undefined)
+    return { problems: ['the serving certificate is not a PEM certificate'], notAfter: undefined };
   const problems: string[] = [];
   const notAfter = new Date(certificate.validTo);
-  if (new Date(certificate.validFrom) > now) problems.push(`the serving certificate is not valid before ${certificate.validFrom}`);
+  if (new Date(certificate.validFrom) > now)
+    problems.push(`the serving certificate is not valid before ${certificate.validFrom}`);
   const renewAt = new Date(now.getTime() + renewWithinDays * 24 * 60 * 60 * 1000);
   if (notAfter <= now) problems.push(`the serving certificate expired on ${notAfter.toISOString()}`);
   else if (notAfter <= renewAt) problems.push(`the serving certificate expires on ${notAfter.toISOString()}`);

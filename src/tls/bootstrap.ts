@@ -1,6 +1,7 @@
 /**
- * The in-cluster TLS bootstrap: makes sure the webhook's TLS Secret exists and that every webhook of the
- * MutatingWebhookConfiguration trusts its CA. Idempotent: a second run reads and writes nothing new.
+ * The in-cluster TLS bootstrap (src/bootstrap parses its flags and talks to the API server): makes sure
+ * the webhook's TLS Secret exists and that every webhook of the MutatingWebhookConfiguration trusts its
+ * CA. Idempotent: a second run reads and writes nothing new.
  *
  * - Secret missing: generate a CA and a serving certificate for the Service, create the Secret
  *   (ca.crt, tls.crt, tls.key; the CA key is discarded). A concurrent creator wins: its Secret is used.
@@ -13,10 +14,16 @@
  */
 import { Buffer } from 'node:buffer';
 import { EnvironmentError, KubeApiError } from '../errors.js';
-import { checkServingCertificate, parseBundle } from '../certs/inspect.js';
-import { serviceDnsNames } from '../certs/install-names.js';
-import { generateCertificates, type CertificateRequest, type CertificateSet } from '../tls/certificates.js';
-import type { BootstrapApi, CaBundlePatchOperation, StoredSecret, TlsSecretData, WebhookEntry } from './api.js';
+import type {
+  BootstrapApi,
+  CaBundlePatchOperation,
+  StoredSecret,
+  TlsSecretData,
+  WebhookEntry,
+} from './bootstrap-api.js';
+import { generateCertificates, type CertificateRequest, type CertificateSet } from './certificates.js';
+import { checkServingCertificate, parseBundle } from './inspect.js';
+import { serviceDnsNames } from './install-names.js';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'debugdead-tls-bootstrap';
@@ -87,6 +94,58 @@ function completeData(secret: StoredSecret, where: string): Required<TlsSecretDa
   return { 'ca.crt': ca, 'tls.crt': crt, 'tls.key': key };
 }
 
+async function readWebhooks(api: BootstrapApi, name: string): Promise<WebhookEntry[]> {
+  const webhooks = await api.readWebhookConfiguration(name);
+  if (webhooks === undefined)
+    throw new KubeApiError(
+      `MutatingWebhookConfiguration ${name} not found: apply the manifests first (kubectl apply -k manifests/)`,
+      { statusCode: 404 },
+    );
+  if (webhooks.length === 0) throw new EnvironmentError(`MutatingWebhookConfiguration ${name} has no webhooks`);
+  return webhooks;
+}
+
+/** Creates the missing Secret, or takes the one a concurrent run created first. */
+async function createSecret(
+  api: BootstrapApi,
+  options: BootstrapOptions,
+  fresh: () => Required<TlsSecretData>,
+): Promise<{ action: 'created' | 'kept-concurrent'; data: Required<TlsSecretData> }> {
+  const where = `${options.namespace}/${options.secretName}`;
+  const created = fresh();
+  if ((await api.createSecret(options.namespace, options.secretName, secretLabels(), created)) === 'created')
+    return { action: 'created', data: created };
+  const winner = await api.readSecret(options.namespace, options.secretName);
+  if (winner === undefined) throw new KubeApiError(`Secret ${where} was created concurrently but cannot be read`);
+  return { action: 'kept-concurrent', data: completeData(winner, where) };
+}
+
+/** The CA bundle that trusts the new CA and the old ones still valid, before the pods serve the new certificate. */
+function renewalBundle(newCa: string, oldCas: string, now: Date): string {
+  const oldStillValid = parseBundle(oldCas).filter((ca) => new Date(ca.validTo) > now);
+  return [newCa.trim(), ...oldStillValid.map((ca) => ca.toString().trim())].join('\n') + '\n';
+}
+
+/** Replaces a Secret this bootstrap created, trusting the new and the old CA first. */
+async function renewSecret(
+  api: BootstrapApi,
+  options: BootstrapOptions,
+  webhooks: readonly WebhookEntry[],
+  stored: StoredSecret,
+  renewed: Required<TlsSecretData>,
+  reasons: readonly string[],
+): Promise<BootstrapResult> {
+  const bundle = renewalBundle(renewed['ca.crt'], stored.data['ca.crt'] ?? '', options.now);
+  await api.patchWebhookConfiguration(options.webhookConfigurationName, caBundlePatch(webhooks, bundle, true));
+  await api.replaceSecret(options.namespace, options.secretName, stored.resourceVersion, secretLabels(), renewed);
+  return {
+    secret: 'renewed',
+    patchedWebhooks: webhooks.map((webhook) => webhook.name),
+    notAfter: new Date(parseBundle(renewed['tls.crt'])[0]?.validTo ?? NaN),
+    warnings: reasons.map((problem) => `renewed because ${problem}`),
+  };
+}
+
 export async function bootstrapTls(
   api: BootstrapApi,
   options: BootstrapOptions,
@@ -94,16 +153,7 @@ export async function bootstrapTls(
 ): Promise<BootstrapResult> {
   const where = `${options.namespace}/${options.secretName}`;
   const names = serviceDnsNames(options.serviceName, options.namespace, options.clusterDomain);
-  const webhooks = await api.readWebhookConfiguration(options.webhookConfigurationName);
-  if (webhooks === undefined)
-    throw new KubeApiError(
-      `MutatingWebhookConfiguration ${options.webhookConfigurationName} not found: apply the manifests first ` +
-        '(kubectl apply -k manifests/)',
-      { statusCode: 404 },
-    );
-  if (webhooks.length === 0)
-    throw new EnvironmentError(`MutatingWebhookConfiguration ${options.webhookConfigurationName} has no webhooks`);
-
+  const webhooks = await readWebhooks(api, options.webhookConfigurationName);
   const fresh = (): Required<TlsSecretData> =>
     tlsData(
       generate({
@@ -116,46 +166,20 @@ export async function bootstrapTls(
 
   let action: BootstrapResult['secret'];
   let data: Required<TlsSecretData>;
-  let bundle: string;
   const stored = await api.readSecret(options.namespace, options.secretName);
   if (stored === undefined) {
-    const created = fresh();
-    if ((await api.createSecret(options.namespace, options.secretName, secretLabels(), created)) === 'created') {
-      action = 'created';
-      data = created;
-    } else {
-      const winner = await api.readSecret(options.namespace, options.secretName);
-      if (winner === undefined) throw new KubeApiError(`Secret ${where} was created concurrently but cannot be read`);
-      action = 'kept-concurrent';
-      data = completeData(winner, where);
-    }
-    bundle = data['ca.crt'];
+    ({ action, data } = await createSecret(api, options, fresh));
   } else {
     data = completeData(stored, where);
-    bundle = data['ca.crt'];
     const managed = stored.labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
     const due = checkServingCertificate(data['tls.crt'], data['ca.crt'], names, options.now, options.renewBeforeDays);
-    if (managed && due.problems.length > 0) {
-      const renewed = fresh();
-      // Trust the new CA and the still-valid old ones before the pods can serve the new certificate.
-      const oldStillValid = parseBundle(data['ca.crt']).filter((ca) => new Date(ca.validTo) > options.now);
-      bundle = [renewed['ca.crt'].trim(), ...oldStillValid.map((ca) => ca.toString().trim())].join('\n') + '\n';
-      const operations = caBundlePatch(webhooks, bundle, true);
-      await api.patchWebhookConfiguration(options.webhookConfigurationName, operations);
-      await api.replaceSecret(options.namespace, options.secretName, stored.resourceVersion, secretLabels(), renewed);
-      return {
-        secret: 'renewed',
-        patchedWebhooks: webhooks.map((webhook) => webhook.name),
-        notAfter: new Date(parseBundle(renewed['tls.crt'])[0]?.validTo ?? NaN),
-        warnings: due.problems.map((problem) => `renewed because ${problem}`),
-      };
-    }
+    if (managed && due.problems.length > 0) return renewSecret(api, options, webhooks, stored, fresh(), due.problems);
     action = 'kept';
   }
 
   const check = checkServingCertificate(data['tls.crt'], data['ca.crt'], names, options.now);
   const warnings = action === 'created' ? [] : check.problems.map((problem) => `Secret ${where}: ${problem}`);
-  const operations = caBundlePatch(webhooks, bundle, false);
+  const operations = caBundlePatch(webhooks, data['ca.crt'], false);
   if (operations.length > 0) await api.patchWebhookConfiguration(options.webhookConfigurationName, operations);
   return {
     secret: action,

@@ -5,6 +5,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { keyPairMismatch } from './key-pair.js';
 
 export const LOCAL_DNS_NAMES = ['localhost'] as const;
 export const LOCAL_IP_ADDRESSES = ['127.0.0.1', '::1'] as const;
@@ -31,7 +32,7 @@ async function reusable(dir: string, now: Date): Promise<LocalCertificates | und
     const cert = new X509Certificate(certPem);
     const good =
       cert.verify(ca.publicKey) &&
-      cert.checkPrivateKey(createPrivateKey(keyPem)) &&
+      keyPairMismatch(cert, createPrivateKey(keyPem)) === undefined &&
       LOCAL_DNS_NAMES.every((name) => cert.checkHost(name) !== undefined) &&
       LOCAL_IP_ADDRESSES.every((ip) => cert.checkIP(ip) !== undefined) &&
       cert.validFromDate.getTime() <= now.getTime() &&
@@ -46,7 +47,7 @@ export async function ensureLocalCertificates(dir: string, now: Date): Promise<L
   const existing = await reusable(dir, now);
   if (existing !== undefined) return existing;
   // Loaded only when generating: node-forge costs about 10 MiB of resident memory for the process's life.
-  const { generateCertificates, writeCertificates } = await import('../tls/certificates.js');
+  const { generateCertificates, writeCertificates } = await import('./certificates.js');
   const set = generateCertificates({ dnsNames: LOCAL_DNS_NAMES, ipAddresses: LOCAL_IP_ADDRESSES, now });
   const paths = await writeCertificates(dir, set);
   return {

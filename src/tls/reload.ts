@@ -1,88 +1,26 @@
 /**
- * The serving certificate: loaded from files, validated, and reloaded when the files change.
+ * The serving certificate reloaded when its files change.
  *
  * Kubernetes updates a Secret volume by writing a new timestamped directory and renaming a `..data`
  * symlink over the old one, so the files themselves never change: the containing directories are watched
  * (not the files), events are debounced, and the files are re-read and compared. New files that do not
- * form a valid pair are refused and the old context is kept. A slow poll backs up the watch on
+ * form a valid pair (loadTlsMaterial: a key of the certificate, of its type) are refused, logged as an
+ * error and counted as a failed reload; the old context is kept. A slow poll backs up the watch on
  * filesystems whose events are unreliable.
  */
-import { X509Certificate, createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
-import { EnvironmentError } from '../errors.js';
-import type { WebhookMetrics } from './metrics.js';
+import { loadTlsMaterial, type TlsMaterial, type TlsPaths } from './material.js';
 
-export interface TlsPaths {
-  certPath: string;
-  keyPath: string;
-}
-
-export interface CertificateInfo {
-  serialNumber: string;
-  /** SHA-256 fingerprint as colon-separated hex, like `openssl x509 -fingerprint -sha256`. */
-  fingerprint256: string;
-  subject: string;
-  validFrom: Date;
-  validTo: Date;
-}
-
-export interface TlsMaterial {
-  cert: Buffer;
-  key: Buffer;
-  info: CertificateInfo;
-  /** Digest of cert and key, to tell a real change from a touch. */
-  digest: string;
+/** The two metrics a reload reports (the webhook's registry has them). */
+export interface ReloadMetrics {
+  readonly certificateReloads: { inc(labels: { result: 'success' | 'failure' }): void };
+  readonly certificateExpiry: { set(value: number): void };
 }
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Reads and validates a certificate/key pair: PEM that parses, a key that matches, not expired at `now`.
- * Throws EnvironmentError naming the file and the fix.
- */
-export async function loadTlsMaterial(paths: TlsPaths, now: Date): Promise<TlsMaterial> {
-  let cert: Buffer;
-  let key: Buffer;
-  try {
-    [cert, key] = await Promise.all([readFile(paths.certPath), readFile(paths.keyPath)]);
-  } catch (error) {
-    throw new EnvironmentError(
-      `cannot read the TLS certificate or key (${describe(error)}); check --tls-cert ${paths.certPath} and --tls-key ${paths.keyPath}`,
-      { cause: error },
-    );
-  }
-  let x509: X509Certificate;
-  try {
-    x509 = new X509Certificate(cert);
-  } catch (error) {
-    throw new EnvironmentError(`${paths.certPath} is not a PEM certificate (${describe(error)})`, { cause: error });
-  }
-  try {
-    createSecureContext({ cert, key });
-  } catch (error) {
-    throw new EnvironmentError(
-      `${paths.keyPath} is not the private key of ${paths.certPath}, or is not PEM (${describe(error)})`,
-      { cause: error },
-    );
-  }
-  const info: CertificateInfo = {
-    serialNumber: x509.serialNumber,
-    fingerprint256: x509.fingerprint256,
-    subject: x509.subject.replaceAll('\n', ', '),
-    validFrom: x509.validFromDate,
-    validTo: x509.validToDate,
-  };
-  if (info.validTo.getTime() <= now.getTime()) {
-    throw new EnvironmentError(`${paths.certPath} expired on ${info.validTo.toISOString()}; renew the certificate`);
-  }
-  const digest = createHash('sha256').update(cert).update('\0').update(key).digest('hex');
-  return { cert, key, info, digest };
 }
 
 export interface CertificateWatcherOptions {
@@ -92,7 +30,7 @@ export interface CertificateWatcherOptions {
   /** Installs new material (server.setSecureContext). */
   apply: (material: TlsMaterial) => void;
   logger: Logger;
-  metrics: WebhookMetrics;
+  metrics: ReloadMetrics;
   /** Quiet time after the last file event before reloading (default 200 ms). */
   debounceMs?: number;
   /** Safety poll interval (default 60 s; 0 disables). */
@@ -135,7 +73,7 @@ export function watchCertificates(options: CertificateWatcherOptions): Certifica
       if (message !== lastFailure) {
         lastFailure = message;
         metrics.certificateReloads.inc({ result: 'failure' });
-        logger.warn(
+        logger.error(
           { err: error, serialNumber: current.info.serialNumber },
           'new TLS files refused; still serving the previous certificate',
         );
@@ -148,7 +86,7 @@ export function watchCertificates(options: CertificateWatcherOptions): Certifica
       apply(material);
     } catch (error) {
       metrics.certificateReloads.inc({ result: 'failure' });
-      logger.warn({ err: error }, 'installing the new TLS certificate failed; still serving the previous one');
+      logger.error({ err: error }, 'installing the new TLS certificate failed; still serving the previous one');
       return 'failed';
     }
     const previous = current.info.serialNumber;

@@ -1,15 +1,17 @@
 /**
- * The `certs` command: a CA and a serving certificate for the webhook Service, written with the
- * kustomization that turns them into the webhook's TLS Secret. Existing certificates are kept while they
- * are valid for the same names (so `make certs` can run twice); `force` replaces them.
+ * What the `certs` command does (src/certs only parses its flags): a CA and a serving certificate for the
+ * webhook Service, written with the kustomization that turns them into the webhook's TLS Secret. Existing
+ * certificates are kept while they are valid for the same names (so `make certs` can run twice); `force`
+ * replaces them.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvironmentError } from '../errors.js';
-import { generateCertificates, writeCertificates } from '../tls/certificates.js';
+import { generateCertificates, writeCertificates } from './certificates.js';
 import { checkServingCertificate } from './inspect.js';
 import { serviceDnsNames } from './install-names.js';
+import { keyPairMismatch } from './key-pair.js';
 import { certsKustomization } from './kustomization.js';
 
 export interface CertsOptions {
@@ -48,7 +50,11 @@ async function readIfPresent(file: string): Promise<string | undefined> {
 }
 
 /** Why the certificates in `outDir` cannot be kept; undefined when there are none at all. */
-async function problemsWithExisting(options: CertsOptions, names: string[], now: Date): Promise<{ problems: string[]; notAfter?: Date } | undefined> {
+async function problemsWithExisting(
+  options: CertsOptions,
+  names: string[],
+  now: Date,
+): Promise<{ problems: string[]; notAfter?: Date } | undefined> {
   const contents = await Promise.all(FILES.map((name) => readIfPresent(path.join(options.outDir, name))));
   const [caCrt, caKey, tlsCrt, tlsKey] = contents;
   if (contents.every((content) => content === undefined)) return undefined;
@@ -58,7 +64,8 @@ async function problemsWithExisting(options: CertsOptions, names: string[], now:
   const check = checkServingCertificate(tlsCrt, caCrt, names, now, KEEP_ONLY_IF_VALID_FOR_DAYS);
   const problems = [...check.problems];
   try {
-    if (!new X509Certificate(tlsCrt).checkPrivateKey(createPrivateKey(tlsKey))) problems.push('tls.key does not match tls.crt');
+    if (keyPairMismatch(new X509Certificate(tlsCrt), createPrivateKey(tlsKey)) !== undefined)
+      problems.push('tls.key does not match tls.crt');
   } catch {
     problems.push('tls.crt or tls.key cannot be read');
   }
