@@ -8,7 +8,8 @@
 #                               node_modules/ (nothing is downloaded)
 #   /app/package.json, /etc/passwd and /etc/group naming nonroot 65532, /tmp
 #   USER 65532:65532, WORKDIR /app, EXPOSE 8443, ENTRYPOINT ["node", "/app/dist/webhook/main.js"],
-#   NODE_ENV, NODE_OPTIONS and MALLOC_ARENA_MAX as in the Dockerfile.
+#   NODE_ENV, NODE_OPTIONS and MALLOC_ARENA_MAX as in the Dockerfile's ENV (test/node/images.test.ts
+#   compares them).
 # The result is a one-layer docker-archive tarball (test/node/docker-archive.sh): `ctr images import` or
 # `docker load` reads it.
 #
@@ -82,7 +83,7 @@ config="$(jq -nc '{
   User: "65532:65532",
   WorkingDir: "/app",
   Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "NODE_ENV=production",
-        "NODE_OPTIONS=--max-semi-space-size=4", "MALLOC_ARENA_MAX=2"],
+        "NODE_OPTIONS=--max-semi-space-size=4 --max-old-space-size=192", "MALLOC_ARENA_MAX=2"],
   ExposedPorts: {"8443/tcp": {}},
   Entrypoint: ["node", "/app/dist/webhook/main.js"],
   Labels: {"org.opencontainers.image.title": "debugdead-webhook",
