@@ -811,7 +811,22 @@ void describe('the journey on a real node', { skip: reason }, () => {
         // The review was answered by a webhook pod (the host webhook is stopped): its log names the pod.
         const logs = await api().kubectl(['logs', '-n', SYSTEM, '-l', WEBHOOK_SELECTOR, '--tail=-1', '--prefix']);
         assert.equal(logs.code, 0, logs.stderr);
-        assert.match(logs.stdout, /"namespace":"installed","name":"orders","operation":"CREATE","outcome":"mutated"/);
+        const reviews = logs.stdout
+          .split('\n')
+          .map((line) => line.replace(/^\[[^\]]*\] /, ''))
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+        assert.ok(
+          reviews.some(
+            (entry) =>
+              entry.msg === 'admission review' &&
+              entry.namespace === 'installed' &&
+              entry.name === 'orders' &&
+              entry.operation === 'CREATE' &&
+              entry.outcome === 'mutated',
+          ),
+          `a webhook pod logged the mutation: ${logs.stdout}`,
+        );
       },
     );
 
