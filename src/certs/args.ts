@@ -2,7 +2,12 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import type { CertsOptions } from '../tls/certs-directory.js';
-import { DEFAULT_CA_VALIDITY_DAYS, DEFAULT_CLUSTER_DOMAIN, DEFAULT_VALIDITY_DAYS, INSTALL_NAMES } from '../tls/install-names.js';
+import {
+  DEFAULT_CA_VALIDITY_DAYS,
+  DEFAULT_CLUSTER_DOMAIN,
+  DEFAULT_VALIDITY_DAYS,
+  INSTALL_NAMES,
+} from '../tls/install-names.js';
 
 /** Where `npm run certs` writes: a subdirectory of the git-ignored certs/ that manifests/overlays/certs reads. */
 export const DEFAULT_CERTS_DIR = 'certs/cluster';

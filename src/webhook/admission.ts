@@ -11,6 +11,7 @@ import {
   type MutationResult,
   type MutationSummary,
 } from '../mutation/index.js';
+import { isObject, stringAt } from '../mutation/json.js';
 import type { AnswerOutcome } from './outcomes.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
@@ -71,16 +72,6 @@ export interface AdmissionAnswer {
   error?: unknown;
 }
 
-type JsonRecord = Record<string, unknown>;
-
-function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
 /** Parses the body; a syntax error names the position only (the body may hold secrets). */
 export function parseReviewJson(body: string): unknown {
   try {
@@ -106,7 +97,7 @@ export interface DecodedReview {
 
 /** Checks the envelope and extracts what the mutation needs. Throws UsageError (400) before the uid is known. */
 export function decodeReview(review: unknown): DecodedReview {
-  if (!isRecord(review)) {
+  if (!isObject(review)) {
     throw new UsageError(`the request body must be a JSON object: an ${ADMISSION_API_VERSION} AdmissionReview`);
   }
   if (review.apiVersion !== ADMISSION_API_VERSION) {
@@ -119,21 +110,21 @@ export function decodeReview(review: unknown): DecodedReview {
     throw new UsageError(`kind must be ${ADMISSION_KIND}`);
   }
   const request = review.request;
-  if (!isRecord(request)) {
+  if (!isObject(request)) {
     throw new UsageError('the AdmissionReview has no request object: nothing to review');
   }
   if (typeof request.uid !== 'string' || request.uid === '') {
     throw new UsageError('request.uid is missing: the response must echo it');
   }
   const object = request.object;
-  const metadata = isRecord(object) && isRecord(object.metadata) ? object.metadata : {};
-  const generateName = text(metadata.generateName);
+  const metadata = isObject(object) && isObject(object.metadata) ? object.metadata : {};
+  const generateName = stringAt(metadata, 'generateName') ?? '';
   const fields: ReviewFields = {
     uid: request.uid,
-    namespace: text(request.namespace) || text(metadata.namespace),
-    name: text(request.name) || text(metadata.name) || (generateName === '' ? '' : `${generateName}*`),
-    operation: text(request.operation),
-    user: isRecord(request.userInfo) ? text(request.userInfo.username) : '',
+    namespace: stringAt(request, 'namespace') || stringAt(metadata, 'namespace') || '',
+    name: stringAt(request, 'name') || stringAt(metadata, 'name') || (generateName === '' ? '' : `${generateName}*`),
+    operation: stringAt(request, 'operation') ?? '',
+    user: stringAt(request.userInfo, 'username') ?? '',
   };
   return {
     fields,

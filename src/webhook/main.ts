@@ -74,10 +74,15 @@ async function run(
   const destination = pino.destination({ dest: 1, sync: false });
   const logger = pino({ level: config.logLevel }, destination);
   // A closed stdout (EPIPE) must not keep the process from exiting or turn a shutdown into a crash.
-  destination.on('error', () => undefined);
+  // sonic-boom's flushSync retries a failed write every 100 ms for ever, whatever the error (EAGAIN or
+  // EPIPE alike): once the destination has failed, nothing more can be written, so the exit skips the flush.
+  let destinationFailed = false;
+  destination.on('error', () => {
+    destinationFailed = true;
+  });
   function exit(code: number): never {
     try {
-      destination.flushSync();
+      if (!destinationFailed) destination.flushSync();
     } catch {
       // nothing more can be logged
     }

@@ -113,6 +113,126 @@ describe('translateStatus: every API failure says what happened and what to do',
         'debugdead clean --all removes old copies) or ask for a larger quota',
     },
     {
+      name: 'a failed quota (limits required) is the quota, not RBAC',
+      status: 403,
+      body: statusBody(
+        403,
+        'Forbidden',
+        'pods "debug-web-1-abcde" is forbidden: failed quota: compute: must specify limits.cpu for: app',
+      ),
+      operation: createPod,
+      type: KubeApiError,
+      message:
+        'a ResourceQuota in namespace "shop" rejected pod "debug-web-1-abcde": pods "debug-web-1-abcde" is forbidden: failed quota: ' +
+        'compute: must specify limits.cpu for: app. Free some quota (kubectl debugdead clean --all removes old copies) or ask for a ' +
+        'larger quota',
+    },
+    {
+      name: 'the authorizer refusing a resource whose name says quota is RBAC',
+      status: 403,
+      body: statusBody(
+        403,
+        'Forbidden',
+        'resourcequotas is forbidden: User "dev" cannot list resource "resourcequotas" in API group "" in the namespace "shop"',
+      ),
+      operation: { verb: 'list', resource: 'resourcequotas', namespace: 'shop' },
+      type: KubeApiError,
+      message:
+        'forbidden: context "prod" may not list resourcequotas in namespace "shop". Ask for RBAC permission to "list" ' +
+        '"resourcequotas" in namespace "shop" (a Role and RoleBinding). The API server said: resourcequotas is forbidden: User ' +
+        '"dev" cannot list resource "resourcequotas" in API group "" in the namespace "shop"',
+    },
+    {
+      name: 'a LimitRange minimum is the LimitRange, with its words, not RBAC',
+      status: 403,
+      body: statusBody(
+        403,
+        'Forbidden',
+        'pods "debug-web-1-abcde" is forbidden: minimum cpu usage per Container is 200m, but request is 10m',
+      ),
+      operation: createPod,
+      type: KubeApiError,
+      message:
+        'a LimitRange in namespace "shop" rejected pod "debug-web-1-abcde": pods "debug-web-1-abcde" is forbidden: minimum cpu usage ' +
+        'per Container is 200m, but request is 10m. It is a limit of the namespace, not a missing permission: see it with kubectl ' +
+        'describe limitrange -n shop',
+    },
+    {
+      name: 'a LimitRange ratio, several violations at once',
+      status: 403,
+      body: statusBody(
+        403,
+        'Forbidden',
+        'pods "debug-web-1-abcde" is forbidden: [maximum memory usage per Container is 1Gi, but limit is 2Gi, memory max limit to request ratio per Container is 2, but provided ratio is 4.000000]',
+      ),
+      operation: createPod,
+      type: KubeApiError,
+      message:
+        'a LimitRange in namespace "shop" rejected pod "debug-web-1-abcde": pods "debug-web-1-abcde" is forbidden: [maximum memory ' +
+        'usage per Container is 1Gi, but limit is 2Gi, memory max limit to request ratio per Container is 2, but provided ratio is ' +
+        '4.000000]. It is a limit of the namespace, not a missing permission: see it with kubectl describe limitrange -n shop',
+    },
+    {
+      name: 'a ValidatingAdmissionPolicy names the policy and its binding (a validation with reason Forbidden: 403)',
+      status: 403,
+      body: statusBody(
+        403,
+        'Forbidden',
+        "pods \"debug-web-1-abcde\" is forbidden: ValidatingAdmissionPolicy 'no-debug-copies' with binding 'no-debug-copies-shop' denied request: copies are not allowed here",
+      ),
+      operation: createPod,
+      type: KubeApiError,
+      message:
+        'the ValidatingAdmissionPolicy "no-debug-copies" (binding "no-debug-copies-shop") in namespace "shop" rejected pod ' +
+        '"debug-web-1-abcde": pods "debug-web-1-abcde" is forbidden: ValidatingAdmissionPolicy \'no-debug-copies\' with binding ' +
+        "'no-debug-copies-shop' denied request: copies are not allowed here. It is a policy of the cluster, not a missing " +
+        'permission: change the pod to meet it, or ask whoever runs the policy',
+    },
+    {
+      name: 'a ValidatingAdmissionPolicy names the policy and its binding (422, its default reason Invalid)',
+      status: 422,
+      body: statusBody(
+        422,
+        'Invalid',
+        "pods \"debug-web-1-abcde\" is forbidden: ValidatingAdmissionPolicy 'no-debug-copies' with binding 'no-debug-copies-shop' denied request: copies are not allowed here",
+      ),
+      operation: createPod,
+      type: KubeApiError,
+      message:
+        'the ValidatingAdmissionPolicy "no-debug-copies" (binding "no-debug-copies-shop") in namespace "shop" rejected pod ' +
+        '"debug-web-1-abcde": pods "debug-web-1-abcde" is forbidden: ValidatingAdmissionPolicy \'no-debug-copies\' with binding ' +
+        "'no-debug-copies-shop' denied request: copies are not allowed here. It is a policy of the cluster, not a missing " +
+        'permission: change the pod to meet it, or ask whoever runs the policy',
+    },
+    {
+      name: 'another admission plugin (ServiceAccount) is shown with its words, not as RBAC',
+      status: 403,
+      body: statusBody(
+        403,
+        'Forbidden',
+        'pods "debug-web-1-abcde" is forbidden: error looking up service account shop/db-admin: serviceaccount "db-admin" not found',
+      ),
+      operation: createPod,
+      type: KubeApiError,
+      message:
+        'admission control in namespace "shop" rejected pod "debug-web-1-abcde" (403, not a missing permission): pods ' +
+        '"debug-web-1-abcde" is forbidden: error looking up service account shop/db-admin: serviceaccount "db-admin" not found',
+    },
+    {
+      name: 'a namespace being deleted (NamespaceLifecycle) is not RBAC either',
+      status: 403,
+      body: statusBody(
+        403,
+        'Forbidden',
+        'pods "debug-web-1-abcde" is forbidden: unable to create new content in namespace shop because it is being terminated',
+      ),
+      operation: createPod,
+      type: KubeApiError,
+      message:
+        'admission control in namespace "shop" rejected pod "debug-web-1-abcde" (403, not a missing permission): pods ' +
+        '"debug-web-1-abcde" is forbidden: unable to create new content in namespace shop because it is being terminated',
+    },
+    {
       name: "debugdead's webhook denial is a DeniedError with the denial message",
       status: 400,
       body: statusBody(

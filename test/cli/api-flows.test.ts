@@ -213,7 +213,7 @@ describe('API failures and environment, against the fake API server', () => {
       /\n {2}\(events are not shown: forbidden: context "fake" may not list events in namespace "shop"\)\n/,
     );
     assert.equal(
-      fake.requests.filter((request) => request.path.endsWith('/events')).length,
+      fake.requests.filter((request) => request.method === 'GET' && request.path.endsWith('/events')).length,
       1,
       'events are asked for once',
     );
@@ -247,7 +247,8 @@ describe('API failures and environment, against the fake API server', () => {
       path: /\/pods\//,
       status: 403,
       reason: 'Forbidden',
-      message: 'pods is forbidden: cannot delete',
+      message:
+        'pods "debug-web-7d4b9c8f6d-x2k9p-k3x9q" is forbidden: User "dev" cannot delete resource "pods" in API group "" in the namespace "bare"',
     });
     const result = await run([SOURCE, '-n', bare]);
     assert.equal(result.code, 1);
@@ -371,13 +372,14 @@ describe('API failures and environment, against the fake API server', () => {
       },
       {
         argv: [SOURCE, '--ttl', '0s'],
-        message: 'invalid value "0s" for --ttl: use a positive duration such as 30m, 8h, 1h30m or 2d',
+        message:
+          'invalid value "0s" for --ttl: use a positive Go duration such as 90m, 8h, 1h30m or 2d (units s, m, h, d)',
         requests: 0,
       },
       {
         argv: [SOURCE, '--volumes', 'keep'],
         message:
-          'invalid value "keep" for --volumes: use empty or readonly (empty replaces PVCs by empty directories, readonly mounts them read-only)',
+          'invalid value "keep" for --volumes: use "empty" (PVCs become emptyDir, the default) or "readonly" (PVCs kept, mounted read-only)',
         requests: 0,
       },
       {
@@ -386,9 +388,9 @@ describe('API failures and environment, against the fake API server', () => {
         requests: 0,
       },
       {
-        argv: ['deployment/web'],
+        argv: ['svc/web'],
         message:
-          '"deployment/web" is not a pod: debugdead copies pods. Pick one of its pods (kubectl get pods), or run with no POD to choose a dead container',
+          '"svc/web": debugdead copies pods and the pods of workloads, not "svc". Name a POD, or TYPE/NAME with TYPE one of pod, deploy, rs, sts, ds, job or cronjob',
         requests: 0,
       },
       {
@@ -446,7 +448,7 @@ describe('API failures and environment, against the fake API server', () => {
       },
       {
         argv: ['help', 'nope'],
-        message: 'unknown command "nope" for "kubectl debugdead help": use mutate, list or clean',
+        message: 'unknown command "nope" for "kubectl debugdead help": use mutate, list, clean, cp or completion',
         requests: 0,
       },
     ];
@@ -482,8 +484,8 @@ describe('API failures and environment, against the fake API server', () => {
         list.stdout,
         [
           'NAMESPACE   NAME                               SOURCE                          CONTAINER   PHASE     AGE   EXPIRES',
-          `payments    debug-${SOURCE}-bbbbb   payments/${SOURCE}   app         Pending   30m   in 1h30m`,
-          `shop        debug-${SOURCE}-aaaaa   shop/${SOURCE}       app         Pending   30m   in 1h30m`,
+          `payments    debug-${SOURCE}-bbbbb   payments/${SOURCE}   app         Pending   30m   in 23h30m`,
+          `shop        debug-${SOURCE}-aaaaa   shop/${SOURCE}       app         Pending   30m   in 23h30m`,
           '',
         ].join('\n'),
       );

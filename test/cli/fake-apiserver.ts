@@ -245,6 +245,23 @@ current-context: fake
     this.pods.set(`${namespace}/${String(metadata.name)}`, structuredClone(pod));
   }
 
+  /**
+   * Objects of API groups (apps/v1 deployments, batch/v1 jobs…), keyed `group/version/resource/namespace/name`,
+   * served by GET (one, or a namespace's or all namespaces' list, labelSelector applied).
+   */
+  readonly objects = new Map<string, JsonObject>();
+
+  /** Adds an object of an API group; `resource` is its plural (deployments). Gets a uid when it has none. */
+  addObject(resource: string, object: JsonObject): JsonObject {
+    const metadata = object.metadata as JsonObject;
+    const namespace = String(metadata.namespace);
+    if (!this.namespaces.has(namespace)) this.addNamespace(namespace);
+    const stored = structuredClone(object);
+    (stored.metadata as JsonObject).uid ??= `uid-${resource}-${String(metadata.name)}`;
+    this.objects.set(`${String(object.apiVersion)}/${resource}/${namespace}/${String(metadata.name)}`, stored);
+    return stored;
+  }
+
   getPod(namespace: string, name: string): Pod | undefined {
     return this.pods.get(`${namespace}/${name}`);
   }
@@ -449,6 +466,11 @@ current-context: fake
       send(200, { major: '1', minor: '32', gitVersion: 'v1.32.0-fake', platform: 'linux/amd64' });
       return;
     }
+    if (method === 'GET' && pathname === '/api/v1/namespaces') {
+      const items = [...this.namespaces.entries()].map(([name, labels]) => ({ metadata: { name, labels } }));
+      send(200, { kind: 'NamespaceList', apiVersion: 'v1', metadata: {}, items });
+      return;
+    }
     let match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(pathname);
     if (match) {
       const namespace = decodeURIComponent(match[1] ?? '');
@@ -487,7 +509,52 @@ current-context: fake
       }
       return;
     }
+    match = /^\/apis\/([^/]+\/[^/]+)(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(pathname);
+    if (match && method === 'GET') {
+      const [, apiVersion = '', namespace, resource = '', name] = match;
+      const prefix = `${apiVersion}/${resource}/`;
+      const found = [...this.objects.entries()]
+        .filter(([key]) => key.startsWith(prefix))
+        .map(([, object]) => object)
+        .filter((object) => namespace === undefined || (object.metadata as JsonObject).namespace === namespace);
+      if (name !== undefined) {
+        const object = found.find((item) => (item.metadata as JsonObject).name === name);
+        if (object === undefined) {
+          send(
+            404,
+            status(404, 'NotFound', `${resource}.${apiVersion.split('/')[0] ?? ''} "${name}" not found`, {
+              name,
+              kind: resource,
+            }),
+          );
+        } else send(200, object);
+        return;
+      }
+      if (!['deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs'].includes(resource)) {
+        send(404, status(404, 'NotFound', 'the server could not find the requested resource'));
+        return;
+      }
+      const items = found.filter((object) =>
+        matchesLabelSelector(
+          ((object.metadata as JsonObject).labels ?? {}) as Record<string, string>,
+          request.query.labelSelector,
+        ),
+      );
+      send(200, { kind: 'List', apiVersion, metadata: {}, items });
+      return;
+    }
     match = /^\/api\/v1\/namespaces\/([^/]+)\/events$/.exec(pathname);
+    if (match && method === 'POST') {
+      const namespace = decodeURIComponent(match[1] ?? '');
+      const event = { ...(request.body as JsonObject) };
+      const metadata: JsonObject = { ...(event.metadata as JsonObject), namespace };
+      metadata.name ??= `${String(metadata.generateName ?? 'event.')}${this.events.length + 1}`;
+      delete metadata.generateName;
+      const stored = { ...event, metadata };
+      this.events.push(stored);
+      send(201, stored);
+      return;
+    }
     if (match && method === 'GET') {
       const namespace = decodeURIComponent(match[1] ?? '');
       const items = this.events.filter(

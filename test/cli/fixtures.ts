@@ -45,7 +45,6 @@ export function deploymentPod(overrides: { name?: string; namespace?: string } =
         'kubectl.kubernetes.io/default-container': 'app',
         'kubectl.kubernetes.io/restartedAt': '2025-03-01T09:59:00Z',
         'prometheus.io/scrape': 'true',
-        'debug.dead/ttl': '2h',
       },
       ownerReferences: [
         {

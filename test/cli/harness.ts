@@ -8,6 +8,9 @@ import { DEFAULT_MUTATION_CONFIG } from '../../src/mutation/index.js';
 import type { CliContext, Input } from '../../src/cli/context.js';
 import { runCli } from '../../src/cli/run.js';
 
+/** The clock of in-process runs unless a test sets `now`. */
+export const HARNESS_NOW = '2025-03-01T10:30:00Z';
+
 export interface RunOptions {
   /** Path put in KUBECONFIG. */
   kubeconfig?: string | undefined;
@@ -20,6 +23,10 @@ export interface RunOptions {
   searchPath?: string;
   childEnv?: Record<string, string | undefined>;
   pollIntervalMs?: number;
+  /** Registry access for the image-command resolution (default: none, the CLI contacts no registry). */
+  registry?: CliContext['registry'];
+  /** Mutation defaults for --local (default: DEFAULT_MUTATION_CONFIG). */
+  mutationConfig?: CliContext['mutationConfig'];
 }
 
 export interface RunHandle {
@@ -75,7 +82,7 @@ export function startCli(argv: string[], options: RunOptions = {}): RunHandle {
     stdinIsTTY: options.stdinIsTTY ?? false,
     stdoutStream: out,
     stderrStream: err,
-    now: () => new Date(options.now ?? '2025-03-01T10:30:00Z'),
+    now: () => new Date(options.now ?? HARNESS_NOW),
     randomSuffix: () => options.suffix ?? 'k3x9q',
     kubeconfigEnv: options.kubeconfig,
     homeDir: options.homeDir ?? '/nonexistent-home',
@@ -89,7 +96,9 @@ export function startCli(argv: string[], options: RunOptions = {}): RunHandle {
       };
     },
     pollIntervalMs: options.pollIntervalMs ?? 1,
-    mutationConfig: DEFAULT_MUTATION_CONFIG,
+    nodeVersion: 'v24.0.0-test',
+    mutationConfig: options.mutationConfig ?? DEFAULT_MUTATION_CONFIG,
+    registry: options.registry,
   };
   const done = runCli(argv, context).then((code) => ({ code, stdout: stdoutText, stderr: stderrText }));
   return {

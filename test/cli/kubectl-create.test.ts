@@ -65,7 +65,9 @@ describe(
     });
 
     function posted(): unknown[] {
-      return fake.requests.filter((request) => request.method === 'POST').map((request) => request.body);
+      return fake.requests
+        .filter((request) => request.method === 'POST' && request.path.endsWith('/pods'))
+        .map((request) => request.body);
     }
 
     async function kubectlCreate(file: string): Promise<string> {

@@ -205,18 +205,20 @@ describe('kubectl debugdead mutate', () => {
       {
         name: 'a bad --ttl',
         argv: ['-f', HEAPSTER, '--ttl', 'forever'],
-        message: () => 'invalid value "forever" for --ttl: use a positive duration such as 30m, 8h, 1h30m or 2d',
+        message: () =>
+          'invalid value "forever" for --ttl: use a positive Go duration such as 90m, 8h, 1h30m or 2d (units s, m, h, d)',
       },
       {
         name: 'a --ttl longer than activeDeadlineSeconds allows',
         argv: ['-f', HEAPSTER, '--ttl', '30000d'],
-        message: () => 'invalid value "30000d" for --ttl: use a positive duration such as 30m, 8h, 1h30m or 2d',
+        message: () =>
+          'invalid value "30000d" for --ttl: use a positive Go duration such as 90m, 8h, 1h30m or 2d (units s, m, h, d)',
       },
       {
         name: 'an --image that is no image reference',
         argv: ['-f', HEAPSTER, '--image', 'Busy Box'],
         message: () =>
-          'invalid value "Busy Box" for --image: give an image reference holding a static /bin/busybox, like busybox:1.37.0-musl',
+          'invalid value "Busy Box" for --image: use e.g. busybox:1.37.0-musl (a static busybox at /bin/busybox)',
       },
       {
         name: 'a bad -o',

@@ -387,7 +387,12 @@ describe('picking in the CLI (a terminal is simulated)', () => {
     assert.equal(annotationsOf(result.stdout)['debug.dead/container'], 'heapster');
     assert.deepEqual(
       fake.requests.map((request) => `${request.method} ${request.path}`),
-      ['GET /api/v1/pods', 'GET /api/v1/namespaces/monitoring/pods/heapster'],
+      [
+        'GET /api/v1/pods',
+        'GET /apis/batch/v1/jobs',
+        'GET /apis/batch/v1/cronjobs',
+        'GET /api/v1/namespaces/monitoring/pods/heapster',
+      ],
     );
   });
 
@@ -430,7 +435,8 @@ describe('picking in the CLI (a terminal is simulated)', () => {
     assert.equal(result.stderr, 'error: nothing chosen: name a POD, or run again and pick a container\n');
     assert.deepEqual(
       fake.requests.map((request) => request.method),
-      ['GET'],
+      ['GET', 'GET', 'GET'],
+      'the pods, Jobs and CronJobs were read; nothing was created',
     );
   });
 

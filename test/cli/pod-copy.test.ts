@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/errors.js';
 import type { JsonObject, Pod } from '../../src/mutation/index.js';
-import { copyName, copyOfLabelValue, copyPod, type CopyOptions } from '../../src/cli/copy/pod-copy.js';
+import { copyName, copyOfLabelValue, copyPod, sourceOptions, type CopyOptions } from '../../src/cli/copy/pod-copy.js';
 import { barePod, deploymentPod } from './fixtures.js';
 
 const SUFFIX = 'k3x9q';
@@ -27,7 +27,6 @@ function expectedCopy(parts: { labels?: JsonObject; annotations?: JsonObject; sp
       labels: parts.labels ?? { 'debug.dead/copy-of': SOURCE_NAME },
       annotations: parts.annotations ?? {
         'kubectl.kubernetes.io/default-container': 'app',
-        'debug.dead/ttl': '2h',
         'debug.dead/enable': 'true',
         'debug.dead/source': `shop/${SOURCE_NAME}`,
       },
@@ -65,14 +64,13 @@ describe('copyPod: the whole copy for each combination of flags', () => {
           'kubectl.kubernetes.io/default-container': 'app',
           'kubectl.kubernetes.io/restartedAt': '2025-03-01T09:59:00Z',
           'prometheus.io/scrape': 'true',
-          'debug.dead/ttl': '2h',
           'debug.dead/enable': 'true',
           'debug.dead/source': `shop/${SOURCE_NAME}`,
         },
       }),
     },
     {
-      name: 'every option flag becomes its annotation, flags override the pod’s own debug.dead/ttl',
+      name: 'every option flag becomes its annotation',
       options: {
         container: 'app,migrate',
         ttl: '90m',
@@ -94,12 +92,11 @@ describe('copyPod: the whole copy for each combination of flags', () => {
       }),
     },
     {
-      name: '--keep-probes=false writes "false" (overrides an inherited "true"); -c * is kept as is',
+      name: '--keep-probes=false writes "false"; -c * is kept as is',
       options: { keepProbes: false, container: '*' },
       expected: expectedCopy({
         annotations: {
           'kubectl.kubernetes.io/default-container': 'app',
-          'debug.dead/ttl': '2h',
           'debug.dead/enable': 'true',
           'debug.dead/container': '*',
           'debug.dead/keep-probes': 'false',
@@ -113,6 +110,72 @@ describe('copyPod: the whole copy for each combination of flags', () => {
       assert.deepEqual(copyPod(deploymentPod(), { suffix: SUFFIX, ...testCase.options }), testCase.expected);
     });
   }
+});
+
+describe('copyPod: the source pod’s own debug.dead/* options are never taken (issue 14.11)', () => {
+  /** A source whose annotations someone set to choose the copy's tools image, TTL and the like. */
+  function annotatedSource(): Pod {
+    const source = deploymentPod();
+    const metadata = source.metadata as JsonObject;
+    metadata.annotations = {
+      ...(metadata.annotations as JsonObject),
+      'debug.dead/image': 'evil.example.com/tools:latest',
+      'debug.dead/ttl': '30d',
+      'debug.dead/keep-probes': 'true',
+      'debug.dead/container': '*',
+      'debug.dead/volumes': 'readonly',
+      'debug.dead/allow-owned': 'true',
+      'debug.dead/image-command': '{"app":{"entrypoint":["/evil"],"cmd":null,"digest":"sha256:00"}}',
+      'debug.dead/enable': 'true',
+    };
+    return source;
+  }
+  const cases: { name: string; options: Omit<CopyOptions, 'suffix'>; expected: Pod }[] = [
+    { name: 'no flags: the copy carries the trigger only', options: {}, expected: expectedCopy() },
+    {
+      name: '--keep-annotations keeps foreign annotations, still none of debug.dead/*',
+      options: { keepAnnotations: true },
+      expected: expectedCopy({
+        annotations: {
+          'kubectl.kubernetes.io/default-container': 'app',
+          'kubectl.kubernetes.io/restartedAt': '2025-03-01T09:59:00Z',
+          'prometheus.io/scrape': 'true',
+          'debug.dead/enable': 'true',
+          'debug.dead/source': `shop/${SOURCE_NAME}`,
+        },
+      }),
+    },
+    {
+      name: 'flags given: exactly the flags',
+      options: { image: 'mirror.example.com/busybox:1.37.0-musl', ttl: '1h' },
+      expected: expectedCopy({
+        annotations: {
+          'kubectl.kubernetes.io/default-container': 'app',
+          'debug.dead/enable': 'true',
+          'debug.dead/ttl': '1h',
+          'debug.dead/image': 'mirror.example.com/busybox:1.37.0-musl',
+          'debug.dead/source': `shop/${SOURCE_NAME}`,
+        },
+      }),
+    },
+  ];
+  for (const testCase of cases) {
+    it(testCase.name, () => {
+      assert.deepEqual(copyPod(annotatedSource(), { suffix: SUFFIX, ...testCase.options }), testCase.expected);
+    });
+  }
+  it('sourceOptions lists what was left behind, for the note', () => {
+    assert.deepEqual(sourceOptions(annotatedSource()), [
+      'debug.dead/allow-owned=true',
+      'debug.dead/container=*',
+      'debug.dead/image-command={"app":{"entrypoint":["/evil"],"cmd":null,"digest":"sha256:00"}}',
+      'debug.dead/image=evil.example.com/tools:latest',
+      'debug.dead/keep-probes=true',
+      'debug.dead/ttl=30d',
+      'debug.dead/volumes=readonly',
+    ]);
+    assert.deepEqual(sourceOptions(deploymentPod()), []);
+  });
 });
 
 describe('copyPod: each dropped field, one at a time', () => {

@@ -70,6 +70,40 @@ describe('on a real terminal', { skip: !existsSync(SCRIPT) && `${SCRIPT} is not 
     );
   });
 
+  it('a failed Job with no pod left is a row; choosing it copies its template', async (t) => {
+    // A failed Job whose pods are gone: a picker row of its own (only for this test: the others count rows).
+    fake.addObject('jobs', {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'nightly-report', namespace: 'batch' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'report', image: 'report:3.1' }] } } },
+      status: { failed: 3, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] },
+    });
+    t.after(() => {
+      fake.objects.clear();
+    });
+    let typed = false;
+    const result = await onTerminal(
+      ['-A', '--dry-run=client', '-o', 'json'],
+      { KUBECONFIG: fake.kubeconfigPath },
+      (output, type) => {
+        if (!typed && output.includes('dead container> ')) {
+          typed = true;
+          type('nightly');
+          setTimeout(() => type('\r'), 200);
+        }
+      },
+    );
+    assert.equal(result.code, 0, result.output);
+    const text = result.output.replace(/\r/g, '');
+    assert.match(
+      text,
+      /> batch {8}job\/nightly-report {5}report {6}Failed {4}no pod left: copy from template {3}3 {10}-/,
+    );
+    assert.match(text, /"debug\.dead\/source": "job\/batch\/nightly-report"/);
+    assert.match(text, /"restartPolicy": "Never"/);
+  });
+
   it('Esc leaves the picker: exit 2, nothing created', async () => {
     const before = fake.requests.filter((request) => request.method === 'POST').length;
     let typed = false;

@@ -7,12 +7,19 @@
  */
 import assert from 'node:assert/strict';
 import { load } from 'js-yaml';
-import { DEFAULT_MUTATION_CONFIG, mutatePod, type JsonObject, type Pod } from '../../src/mutation/index.js';
+import {
+  DEFAULT_MUTATION_CONFIG,
+  DEFAULT_TTL_SECONDS,
+  mutatePod,
+  type JsonObject,
+  type Pod,
+} from '../../src/mutation/index.js';
 import { copyPod } from '../../src/cli/copy/pod-copy.js';
 import type { ClusterDriver } from './cluster-driver.js';
 import { pendingStep, runningStep, type KubeletStep, type RecordedRequest } from './fake-apiserver.js';
 import { deploymentPod } from './fixtures.js';
-import { runCliInProcess, startCli } from './harness.js';
+import { copyEvent } from '../../src/cli/kube/events.js';
+import { HARNESS_NOW, runCliInProcess, startCli } from './harness.js';
 
 export const SOURCE = 'web-7d4b9c8f6d-x2k9p';
 export const SUFFIX = 'k3x9q';
@@ -44,6 +51,24 @@ function eventsRequest(
     method: 'GET',
     path: `/api/v1/namespaces/${namespace}/events`,
     query: { fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name},involvedObject.uid=${uid}` },
+  };
+}
+
+/** The DebugCopyCreated event the CLI records on the source once the copy is stored (the harness's clock). */
+function copyEventRequest(
+  driver: ClusterDriver,
+  namespace: string,
+  source: Pod,
+): { method: string; path: string; body: unknown } {
+  return {
+    method: 'POST',
+    path: `/api/v1/namespaces/${namespace}/events`,
+    body: copyEvent(
+      { apiVersion: 'v1', kind: 'Pod', namespace, name: SOURCE, uid: uidOf(source) },
+      COPY,
+      driver.contextName,
+      new Date(HARNESS_NOW),
+    ),
   };
 }
 
@@ -160,9 +185,10 @@ Original command of app:
 
 Reproduce the crash in the shell: /debug-dead/rerun
 
+Tools image: busybox:1.37.0-musl (the default; --image chooses another)
 Volumes replaced by empty directories (their data is not in the copy): data
 Probes removed: app (livenessProbe)
-Time to live: 2h, until 2025-03-01T12:00:01Z (then the pod stops; delete it earlier when done)
+Time to live: 1d, until 2025-03-02T10:00:01Z (then the pod stops; delete it earlier when done)
 
 Clean up:
   kubectl debugdead clean -n ${namespace} ${COPY}
@@ -194,6 +220,7 @@ export async function scenarioCreateWaitPrint(driver: ClusterDriver): Promise<vo
     assert.deepEqual(simplify(withoutCopyWatch(requests, namespace, COPY)), [
       { method: 'GET', path: podPath(namespace, SOURCE) },
       { method: 'POST', path: podPath(namespace), body: copyPod(source, { suffix: SUFFIX }) },
+      copyEventRequest(driver, namespace, source),
       { method: 'GET', path: podPath(namespace, COPY) },
       eventsRequest(namespace, COPY, uid),
       { method: 'GET', path: podPath(namespace, COPY) },
@@ -250,7 +277,7 @@ export async function scenarioLocal(driver: ClusterDriver): Promise<void> {
       { method: 'GET', path: podPath(namespace, SOURCE) },
       { method: 'POST', path: podPath(namespace), body: local.pod },
     ]);
-    assert.equal(polls.length, 6);
+    assert.equal(polls.length, 7, 'read, create, the DebugCopyCreated event, then the wait');
   }
   assert.ok(await driver.getPod(namespace, COPY));
 }
@@ -397,11 +424,11 @@ function age(seconds: number): string {
   return parts.length === 0 ? '0s' : parts.slice(0, 2).join('');
 }
 
-/** The list of the copies aaaa1 and bbbb2 (ttl 2h from the source), given their ages in seconds. With both
+/** The list of the copies aaaa1 and bbbb2 (the default ttl, 24h), given their ages in seconds. With both
  * 30 minutes old (the fake):
  * NAME                               SOURCE                           CONTAINER   PHASE     AGE   EXPIRES
- * debug-web-7d4b9c8f6d-x2k9p-aaaa1   flow-list/web-7d4b9c8f6d-x2k9p   app         Pending   30m   in 1h30m
- * debug-web-7d4b9c8f6d-x2k9p-bbbb2   flow-list/web-7d4b9c8f6d-x2k9p   app         Pending   30m   in 1h30m */
+ * debug-web-7d4b9c8f6d-x2k9p-aaaa1   flow-list/web-7d4b9c8f6d-x2k9p   app         Pending   30m   in 23h30m
+ * debug-web-7d4b9c8f6d-x2k9p-bbbb2   flow-list/web-7d4b9c8f6d-x2k9p   app         Pending   30m   in 23h30m */
 function listOutput(namespace: string, ages: number[]): string {
   const rows = [
     ['NAME', 'SOURCE', 'CONTAINER', 'PHASE', 'AGE', 'EXPIRES'],
@@ -411,7 +438,7 @@ function listOutput(namespace: string, ages: number[]): string {
       'app',
       'Pending',
       age(ages[index] ?? Number.NaN),
-      `in ${age(2 * 3600 - (ages[index] ?? Number.NaN))}`,
+      `in ${age(DEFAULT_TTL_SECONDS - (ages[index] ?? Number.NaN))}`,
     ]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -597,6 +624,79 @@ export async function scenarioCopyOfCopy(driver: ClusterDriver): Promise<void> {
   }
 }
 
+/**
+ * A debug copy whose debug.dead/source points into another namespace (issue 14.10): the CLI says where it points
+ * and stops (exit 1); it reads nothing there and creates nothing anywhere.
+ */
+export async function scenarioSourceInAnotherNamespace(driver: ClusterDriver): Promise<void> {
+  const namespace = 'flow-tenant';
+  const other = 'flow-prod';
+  await driver.createNamespace(other);
+  await driver.createPod(deploymentPod({ name: 'db-0', namespace: other }));
+  const lure = deploymentPod({ name: 'crashy', namespace });
+  const metadata = lure.metadata as JsonObject;
+  metadata.labels = { [COPY_OF]: 'db-0' };
+  metadata.annotations = { 'debug.dead/source': `${other}/db-0` };
+  await setUp(driver, namespace, true, lure);
+  const result = await cli(driver, ['crashy', '-n', namespace]);
+  assert.deepEqual(result, {
+    code: 1,
+    stdout: '',
+    stderr:
+      `error: pod "crashy" in namespace "${namespace}" is a debug copy whose debug.dead/source points to pod "db-0" in ` +
+      `namespace "${other}": debugdead follows it only within the same namespace, so nothing was copied. If that pod is ` +
+      `the one to debug, name it yourself: kubectl debugdead db-0 -n ${other}\n`,
+  });
+  const requests = driver.requests();
+  if (requests !== undefined)
+    assert.deepEqual(simplify(requests), [{ method: 'GET', path: podPath(namespace, 'crashy') }]);
+  const names = (pods: Pod[]): unknown[] => pods.map((pod) => (pod.metadata as JsonObject).name);
+  assert.deepEqual(names(await driver.listPods(namespace, COPY_OF)), ['crashy'], 'only the lure carries copy-of');
+  await assertNoCopies(driver, other);
+}
+
+/**
+ * The source pod's own debug.dead/* annotations choose nothing (issue 14.11): the copy carries only what the flags
+ * say, the webhook's default tools image is used, the report prints the image, and a note says what was left out.
+ */
+export async function scenarioSourceOptionsIgnored(driver: ClusterDriver): Promise<void> {
+  const namespace = 'flow-srcopts';
+  const planted = deploymentPod({ namespace });
+  const metadata = planted.metadata as JsonObject;
+  metadata.annotations = {
+    ...(metadata.annotations as JsonObject),
+    'debug.dead/image': 'registry.invalid/evil/tools:1',
+    'debug.dead/ttl': '30d',
+  };
+  await setUp(driver, namespace, true, planted);
+  const result = await cli(driver, [SOURCE, '-n', namespace, '--no-wait']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(
+    result.stderr.startsWith(
+      "note: the source pod's own debugdead options are not used: debug.dead/image=registry.invalid/evil/tools:1, " +
+        "debug.dead/ttl=30d. The copy's options come from the flags and the defaults only (kubectl debugdead --help)\n",
+    ),
+    result.stderr,
+  );
+  assert.match(result.stdout, /^Tools image: busybox:1\.37\.0-musl \(the default; --image chooses another\)$/m);
+  const stored = await driver.getPod(namespace, COPY);
+  assert.ok(stored, 'the copy exists');
+  const annotations = (stored.metadata as JsonObject).annotations as Record<string, string>;
+  assert.equal(annotations['debug.dead/image'], undefined);
+  assert.equal(annotations['debug.dead/ttl'], undefined);
+  const init = ((stored.spec as JsonObject).initContainers as JsonObject[]).map((container) => container.image);
+  assert.equal(init[0], DEFAULT_MUTATION_CONFIG.toolsImage, 'the tools init container runs the default image');
+  assert.equal(init.includes('registry.invalid/evil/tools:1'), false);
+  assert.equal((stored.spec as JsonObject).activeDeadlineSeconds, DEFAULT_TTL_SECONDS);
+
+  // The flag chooses, and the report says so.
+  const chosen = await cli(driver, [SOURCE, '-n', namespace, '--no-wait', '--image', 'mirror.invalid/busybox:1'], {
+    suffix: 'image',
+  });
+  assert.equal(chosen.code, 0, chosen.stderr);
+  assert.match(chosen.stdout, /^Tools image: mirror\.invalid\/busybox:1 \(from --image\)$/m);
+}
+
 /** No POD and no terminal: the dead containers are listed and the user is asked for a POD (exit 2). */
 export async function scenarioPickerWithoutTerminal(driver: ClusterDriver): Promise<void> {
   const namespace = 'flow-picker';
@@ -636,8 +736,9 @@ Original command of migrate:
 Reproduce the crash in the shell: /debug-dead/rerun
 The containers after migrate do not start while it is kept alive.
 
+Tools image: busybox:1.37.0-musl (the default; --image chooses another)
 Volumes replaced by empty directories (their data is not in the copy): data
-Time to live: 2h, until 2025-03-01T12:00:01Z (then the pod stops; delete it earlier when done)
+Time to live: 1d, until 2025-03-02T10:00:01Z (then the pod stops; delete it earlier when done)
 
 Clean up:
   kubectl debugdead clean -n ${namespace} ${COPY}
@@ -668,4 +769,6 @@ export const SCENARIOS: Record<string, (driver: ClusterDriver) => Promise<void>>
   'Ctrl-C stops waiting and prints the cleanup command': scenarioInterrupt,
   'a copy of a copy copies the source': scenarioCopyOfCopy,
   'picker without a terminal lists and exits 2': scenarioPickerWithoutTerminal,
+  'a copy whose source is in another namespace is not followed': scenarioSourceInAnotherNamespace,
+  "the source pod's debug.dead options are not taken; the tools image is printed": scenarioSourceOptionsIgnored,
 };

@@ -39,7 +39,10 @@ describe('golden AdmissionReviews captured from kube-apiserver', () => {
       const body = readFileSync(path.join(dir, `${name}.request.json`), 'utf8');
       const request = (JSON.parse(body) as { request: { uid: string; object: JsonObject | null } }).request;
       const { review } = reviewAdmission(body, DEFAULT_MUTATION_CONFIG);
-      const patch = review.response.patch === undefined ? undefined : (JSON.parse(Buffer.from(review.response.patch, 'base64').toString('utf8')) as jsonpatch.Operation[]);
+      const patch =
+        review.response.patch === undefined
+          ? undefined
+          : (JSON.parse(Buffer.from(review.response.patch, 'base64').toString('utf8')) as jsonpatch.Operation[]);
       if (update) {
         writeJson(`${name}.response.json`, review);
         if (patch === undefined) rmSync(path.join(dir, `${name}.patch.json`), { force: true });
@@ -48,7 +51,11 @@ describe('golden AdmissionReviews captured from kube-apiserver', () => {
       assert.deepEqual(review, readJson(`${name}.response.json`));
       assert.equal(review.response.uid, request.uid);
       const patchFile = `${name}.patch.json`;
-      assert.equal(existsSync(path.join(dir, patchFile)), patch !== undefined, `${patchFile} exists exactly when there is a patch`);
+      assert.equal(
+        existsSync(path.join(dir, patchFile)),
+        patch !== undefined,
+        `${patchFile} exists exactly when there is a patch`,
+      );
       if (patch === undefined || request.object === null) return;
       assert.deepEqual(patch, readJson(patchFile));
       const original = request.object;
@@ -56,7 +63,10 @@ describe('golden AdmissionReviews captured from kube-apiserver', () => {
       const mutated = jsonpatch.applyPatch(structuredClone(original), patch, true, false).newDocument;
       assert.deepEqual(podProblems(mutated), []);
       const before = podRestrictedViolations(original);
-      assert.deepEqual(podRestrictedViolations(mutated).filter((violation) => !before.includes(violation)), []);
+      assert.deepEqual(
+        podRestrictedViolations(mutated).filter((violation) => !before.includes(violation)),
+        [],
+      );
     });
   }
 });

@@ -527,6 +527,116 @@ void describe('kubectl-debugdead against a real kube-apiserver with the webhook'
   );
 
   void it(
+    'admission refusals are shown as what they are (LimitRange 403, ValidatingAdmissionPolicy 422), not as missing RBAC; no copy is left',
+    { timeout: 120_000 },
+    async () => {
+      const ns = 'cli-admission';
+      await real().createNamespace(ns, OPT_IN);
+      // The source was created before the namespace's limits: its 128Mi limit no longer fits a 64Mi maximum,
+      // whatever the mutation gives the tools container.
+      const source = plainPod('api');
+      Object.assign(source.spec.containers[0]!, { resources: { limits: { memory: '128Mi' } } });
+      await createPod(ns, source);
+      const limits = await api().request('POST', `/api/v1/namespaces/${ns}/limitranges`, {
+        body: {
+          apiVersion: 'v1',
+          kind: 'LimitRange',
+          metadata: { name: 'small' },
+          spec: { limits: [{ type: 'Container', max: { memory: '64Mi' } }] },
+        },
+      });
+      assert.equal(limits.status, 201, limits.text);
+
+      const limited = await runBuiltCli(['api', '-n', ns], api().kubeconfigPath);
+      assert.equal(limited.code, 1, limited.stderr);
+      assert.match(
+        limited.stderr,
+        new RegExp(
+          `^error: a LimitRange in namespace "${ns}" rejected pod "debug-api-[a-z0-9]{5}": pods "debug-api-[a-z0-9]{5}" is ` +
+            'forbidden: maximum memory usage per Container is 64Mi, but limit is 128Mi\\. It is a limit of the namespace, ' +
+            `not a missing permission: see it with kubectl describe limitrange -n ${ns}\\n$`,
+        ),
+      );
+      assert.doesNotMatch(limited.stderr, /RBAC/);
+      assert.deepEqual(await pods(ns, COPY_OF), [], 'nothing was created');
+      const removed = await api().request('DELETE', `/api/v1/namespaces/${ns}/limitranges/small`);
+      assert.equal(removed.status, 200, removed.text);
+
+      // A ValidatingAdmissionPolicy that refuses debug copies in this namespace only.
+      const policy = await api().request('POST', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies', {
+        body: {
+          apiVersion: 'admissionregistration.k8s.io/v1',
+          kind: 'ValidatingAdmissionPolicy',
+          metadata: { name: 'no-debug-copies' },
+          spec: {
+            failurePolicy: 'Fail',
+            matchConstraints: {
+              resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }],
+            },
+            validations: [
+              {
+                expression: `!has(object.metadata.labels) || !('${COPY_OF}' in object.metadata.labels)`,
+                message: 'debug copies are not allowed here',
+              },
+            ],
+          },
+        },
+      });
+      assert.equal(policy.status, 201, policy.text);
+      const binding = await api().request(
+        'POST',
+        '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings',
+        {
+          body: {
+            apiVersion: 'admissionregistration.k8s.io/v1',
+            kind: 'ValidatingAdmissionPolicyBinding',
+            metadata: { name: 'no-debug-copies-admission' },
+            spec: {
+              policyName: 'no-debug-copies',
+              validationActions: ['Deny'],
+              matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } },
+            },
+          },
+        },
+      );
+      assert.equal(binding.status, 201, binding.text);
+      try {
+        // The API server compiles policies in the background: run until the policy is in force.
+        const refused = await waitFor(
+          'the ValidatingAdmissionPolicy to refuse the copy',
+          async () => {
+            const run = await runCli(['api', '-n', ns, '--no-wait'], { suffix: 'vap01' });
+            if (run.code === 0) {
+              await api().request('DELETE', `/api/v1/namespaces/${ns}/pods/debug-api-vap01`);
+              return undefined;
+            }
+            return run;
+          },
+          { timeoutMs: 30_000 },
+        );
+        assert.equal(refused.code, 1, refused.stderr);
+        assert.equal(
+          refused.stderr,
+          `error: the ValidatingAdmissionPolicy "no-debug-copies" (binding "no-debug-copies-admission") in namespace "${ns}" ` +
+            `rejected pod "debug-api-vap01": pods "debug-api-vap01" is forbidden: ValidatingAdmissionPolicy 'no-debug-copies' ` +
+            "with binding 'no-debug-copies-admission' denied request: debug copies are not allowed here. It is a policy of the " +
+            'cluster, not a missing permission: change the pod to meet it, or ask whoever runs the policy\n',
+        );
+        assert.deepEqual(await pods(ns, COPY_OF), [], 'nothing was created');
+      } finally {
+        await api().request(
+          'DELETE',
+          '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/no-debug-copies-admission',
+        );
+        await api().request(
+          'DELETE',
+          '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/no-debug-copies',
+        );
+      }
+    },
+  );
+
+  void it(
     'a user bound to the documented Role can copy, dry-run, list and clean; one without create pods gets the translated forbidden error',
     { timeout: 120_000 },
     async () => {

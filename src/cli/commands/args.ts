@@ -1,40 +1,18 @@
 /**
  * Flag parsing in the shape of kubectl (pflag): `--flag value`, `--flag=value`, `-n value`, `-n=value`,
  * `--bool`, `--bool=false`, `--` ends the flags; an unknown flag is a usage error that says so. Built on
- * node:util parseArgs; validation of the values happens in each command.
+ * node:util parseArgs, from a command's table in flags.ts; option values are judged in copy/option-flags.ts.
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.js';
+import type { FlagSpecs } from './flags.js';
 
-export interface FlagSpec {
-  type: 'string' | 'boolean';
-  short?: string;
-}
-export type FlagSpecs = Record<string, FlagSpec>;
 export type FlagValues = Record<string, string | boolean | undefined>;
 
 export interface ParsedFlags {
   values: FlagValues;
   positionals: string[];
 }
-
-/** Flags of every command that talks to a cluster. */
-export const CLUSTER_FLAGS = {
-  namespace: { type: 'string', short: 'n' },
-  context: { type: 'string' },
-  kubeconfig: { type: 'string' },
-} as const satisfies FlagSpecs;
-
-/** The option flags shared by the main command and `mutate` (they stand for debug.dead/* annotations). */
-export const OPTION_FLAGS = {
-  container: { type: 'string', short: 'c' },
-  ttl: { type: 'string' },
-  image: { type: 'string' },
-  volumes: { type: 'string' },
-  'keep-probes': { type: 'boolean' },
-} as const satisfies FlagSpecs;
-
-export const HELP_FLAG = { help: { type: 'boolean', short: 'h' } } as const satisfies FlagSpecs;
 
 function usageHint(command: string): string {
   return `See 'kubectl debugdead${command === '' ? '' : ` ${command}`} --help' for usage.`;

@@ -5,22 +5,16 @@
  */
 import { UsageError } from '../../errors.js';
 import { LABELS, type Pod } from '../../mutation/index.js';
-import { CLUSTER_FLAGS, HELP_FLAG, booleanFlag, clusterFlags, parseFlags } from './args.js';
+import { booleanFlag, clusterFlags, parseFlags } from './args.js';
+import { CLEAN_FLAGS } from './flags.js';
 import { RefusedError } from '../cli-errors.js';
 import type { CliContext } from '../context.js';
 import { EXIT_OK } from '../exit-code.js';
-import { stringAt, stringMapAt } from '../json.js';
+import { stringAt, stringMapAt } from '../../mutation/json.js';
 import { KubeClient } from '../kube/kube-client.js';
 
-const FLAGS = {
-  ...CLUSTER_FLAGS,
-  ...HELP_FLAG,
-  'all-namespaces': { type: 'boolean', short: 'A' },
-  all: { type: 'boolean' },
-} as const;
-
 export async function runClean(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseFlags('clean', args, FLAGS);
+  const { values, positionals } = parseFlags('clean', args, CLEAN_FLAGS);
   const all = booleanFlag(values, 'all') === true;
   const allNamespaces = booleanFlag(values, 'all-namespaces') === true;
   if (all && positionals.length > 0) throw new UsageError('give either POD names or --all, not both');

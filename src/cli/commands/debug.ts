@@ -4,54 +4,44 @@
  * after the create deletes the copy; only Ctrl-C during the wait leaves it (and prints how to delete it).
  */
 import { DeniedError, EnvironmentError, UsageError } from '../../errors.js';
-import { ANNOTATIONS, mutatePod, parseDuration, formatDuration, type Pod } from '../../mutation/index.js';
 import {
-  CLUSTER_FLAGS,
-  HELP_FLAG,
-  OPTION_FLAGS,
-  booleanFlag,
-  clusterFlags,
-  outputFormat,
-  parseFlags,
-  stringFlag,
-  type FlagValues,
-} from './args.js';
-import { CopyFailedError, InterruptedError } from '../cli-errors.js';
+  ANNOTATIONS,
+  mutatePod,
+  parseDuration,
+  formatDuration,
+  type JsonObject,
+  type Pod,
+} from '../../mutation/index.js';
+import { booleanFlag, clusterFlags, outputFormat, parseFlags, stringFlag, type FlagValues } from './args.js';
+import { DEBUG_FLAGS, DEFAULT_TIMEOUT } from './flags.js';
+import { CopyFailedError, InterruptedError, RefusedError } from '../cli-errors.js';
 import type { CliContext } from '../context.js';
-import { copyState, isMutated, targetContainers } from '../copy/copy-state.js';
+import { createdCopy, type CreatedCopy } from '../copy/created-copy.js';
 import { openShell } from '../kube/exec.js';
 import { EXIT_OK } from '../exit-code.js';
-import { stringAt, stringMapAt } from '../json.js';
+import { stringAt, stringMapAt } from '../../mutation/json.js';
 import { KubeClient } from '../kube/kube-client.js';
-import { validateContainerFlag, optionFlagsFrom, type OptionFlags } from '../copy/option-flags.js';
+import { flagText, optionFlagsFrom, validateContainerFlag, type OptionFlags } from '../copy/option-flags.js';
 import { formatObject, type OutputFormat } from '../text/output.js';
 import { pickDeadContainer } from '../picker/picker.js';
-import { copyPod, isDebugCopy } from '../copy/pod-copy.js';
+import { copyPod, isDebugCopy, sourceOptions } from '../copy/pod-copy.js';
 import { cleanupCommand, renderReport } from '../text/report.js';
 import { shellJoin } from '../text/shell-quote.js';
 import { waitForCopy } from '../kube/wait.js';
-
-const FLAGS = {
-  ...CLUSTER_FLAGS,
-  ...OPTION_FLAGS,
-  ...HELP_FLAG,
-  'all-namespaces': { type: 'boolean', short: 'A' },
-  'same-node': { type: 'boolean' },
-  'keep-labels': { type: 'boolean' },
-  'keep-annotations': { type: 'boolean' },
-  local: { type: 'boolean' },
-  'dry-run': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  exec: { type: 'boolean' },
-  rm: { type: 'boolean' },
-  'no-wait': { type: 'boolean' },
-  timeout: { type: 'string' },
-} as const;
-
-export const DEFAULT_TIMEOUT = '5m';
+import { imageCommandMode, type ImageCommandMode } from '../image/image-command-flag.js';
+import { addImageCommands } from '../image/image-commands.js';
+import { parseTarget, targetText, type Target, type WorkloadKind } from '../workload/target.js';
+import { resolveWorkload } from '../workload/resolve.js';
+import { copyTemplate, podFromTemplate } from '../workload/template-copy.js';
+import { keepAwayFromController } from '../workload/adoption.js';
+import { guardAgainstOwner } from '../workload/owner-guard.js';
+import { recordCopyEvent, type EventSource } from '../kube/events.js';
 
 export interface DebugOptions {
-  pod: string | undefined;
+  /** POD, pod/NAME or TYPE/NAME of a workload; undefined: pick a dead container. */
+  target: Target | undefined;
+  /** --pick: with TYPE/NAME, choose among the workload's pods. */
+  pick: boolean;
   allNamespaces: boolean;
   flags: OptionFlags;
   sameNode: boolean;
@@ -64,22 +54,13 @@ export interface DebugOptions {
   rm: boolean;
   noWait: boolean;
   timeoutMs: number;
+  imageCommand: ImageCommandMode;
   cluster: { kubeconfig: string | undefined; context: string | undefined; namespace: string | undefined };
-}
-
-function podName(argument: string): string {
-  const slash = argument.indexOf('/');
-  if (slash < 0) return argument;
-  const type = argument.slice(0, slash);
-  if (['pod', 'pods', 'po'].includes(type.toLowerCase())) return argument.slice(slash + 1);
-  throw new UsageError(
-    `"${argument}" is not a pod: debugdead copies pods. Pick one of its pods (kubectl get pods), or run with no POD to choose a dead container`,
-  );
 }
 
 /** Parses and checks everything that does not need the cluster. */
 export function parseDebugOptions(args: readonly string[]): DebugOptions {
-  const { values, positionals } = parseFlags('', args, FLAGS);
+  const { values, positionals } = parseFlags('', args, DEBUG_FLAGS);
   if (positionals.length > 1) {
     throw new UsageError(
       `expected one POD, got ${positionals.length}: ${positionals.join(' ')}\nSee 'kubectl debugdead --help' for usage.`,
@@ -111,16 +92,23 @@ export function parseDebugOptions(args: readonly string[]): DebugOptions {
   if (timeoutSeconds === undefined) {
     throw new UsageError(`invalid value "${timeoutText}" for --timeout: use a positive duration such as 90s, 5m or 1h`);
   }
-  const pod = positionals[0] === undefined ? undefined : podName(positionals[0]);
+  const target = positionals[0] === undefined ? undefined : parseTarget(positionals[0]);
   const allNamespaces = flag('all-namespaces');
-  if (pod !== undefined && allNamespaces) {
+  const pick = flag('pick');
+  if (pick && target?.type !== 'workload') {
+    throw new UsageError(
+      '--pick chooses among the pods of a workload: use it with TYPE/NAME (e.g. deploy/web); with no argument the picker opens anyway',
+    );
+  }
+  if (target !== undefined && allNamespaces) {
     throw new UsageError(
       '-A/--all-namespaces is for choosing among dead containers when no POD is given: with a POD, use -n NAMESPACE',
     );
   }
   const flags = optionFlagsFrom(values);
   return {
-    pod,
+    target,
+    pick,
     allNamespaces,
     flags,
     sameNode: flag('same-node'),
@@ -133,6 +121,7 @@ export function parseDebugOptions(args: readonly string[]): DebugOptions {
     rm,
     noWait,
     timeoutMs: timeoutSeconds * 1000,
+    imageCommand: imageCommandMode(stringFlag(values, 'image-command')),
     cluster: clusterFlags(values),
   };
 }
@@ -145,32 +134,58 @@ export function kubectlFlags(cluster: DebugOptions['cluster']): string[] {
   ];
 }
 
-/** The pod to copy: the named one, or, when it is itself a debug copy, the pod it was made from. */
+/** `namespace/name` of debug.dead/source, when it names a pod. */
+function recordedSource(value: string | undefined): { namespace: string; name: string } | undefined {
+  const parts = value?.split('/') ?? [];
+  const [namespace = '', name = ''] = parts;
+  return parts.length === 2 && namespace !== '' && name !== '' ? { namespace, name } : undefined;
+}
+
+/**
+ * The pod to copy: the named one, or, when it is itself a debug copy, the pod it was made from, but only within
+ * its namespace (issue 14.10): debug.dead/source is an annotation anyone who may edit the copy can set, and
+ * following it elsewhere would copy another namespace's pod, with its service account, into that namespace.
+ */
 async function sourcePod(client: KubeClient, context: CliContext, namespace: string, name: string): Promise<Pod> {
   const pod = await client.getPod(namespace, name);
   if (!isDebugCopy(pod)) return pod;
   const origin = stringMapAt(pod.metadata, 'annotations')[ANNOTATIONS.source];
-  const [originNamespace, originName] = origin?.split('/') ?? [];
-  if (originNamespace === undefined || originName === undefined || originName === '') {
+  const parts = origin?.split('/') ?? [];
+  if (parts.length === 3) {
+    const [type = '', workloadNamespace = '', workloadName = ''] = parts;
+    throw new UsageError(
+      `pod "${name}" is a debug copy of the pod template of ${type}/${workloadName} (namespace ${workloadNamespace}): ` +
+        `run kubectl debugdead -n ${workloadNamespace} ${type}/${workloadName} for a new copy, or use this one`,
+    );
+  }
+  const recorded = recordedSource(origin);
+  if (recorded === undefined) {
     throw new UsageError(
       `pod "${name}" is a debugdead copy whose source is not recorded (no ${ANNOTATIONS.source}): a copy of it would keep the keep-alive, ` +
         'not your application. Use the copy itself, or debug the original pod',
     );
   }
-  context.stderr.write(`note: ${namespace}/${name} is a debug copy: copying its source ${origin} instead\n`);
+  if (recorded.namespace !== namespace) {
+    throw new RefusedError(
+      `pod "${name}" in namespace "${namespace}" is a debug copy whose ${ANNOTATIONS.source} points to pod "${recorded.name}" in ` +
+        `namespace "${recorded.namespace}": debugdead follows it only within the same namespace, so nothing was copied. ` +
+        `If that pod is the one to debug, name it yourself: kubectl debugdead ${recorded.name} -n ${recorded.namespace}`,
+    );
+  }
+  context.stderr.write(`note: ${namespace}/${name} is a debug copy: copying its source ${origin ?? ''} instead\n`);
   let original: Pod;
   try {
-    original = await client.getPod(originNamespace, originName);
+    original = await client.getPod(recorded.namespace, recorded.name);
   } catch (error) {
     if ((error as { statusCode?: unknown }).statusCode !== 404) throw error;
     throw new UsageError(
-      `pod "${name}" is a debug copy of ${origin}, which no longer exists: a copy of the copy would keep the keep-alive, not your ` +
+      `pod "${name}" is a debug copy of ${origin ?? ''}, which no longer exists: a copy of the copy would keep the keep-alive, not your ` +
         `application. Use the copy itself (its original command is in its ${ANNOTATIONS.original} annotation)`,
       { cause: error },
     );
   }
   if (isDebugCopy(original)) {
-    throw new UsageError(`pod "${name}" is a copy of ${origin}, itself a debug copy: debug the original pod`);
+    throw new UsageError(`pod "${name}" is a copy of ${origin ?? ''}, itself a debug copy: debug the original pod`);
   }
   return original;
 }
@@ -200,32 +215,81 @@ export async function runDebug(args: string[], context: CliContext): Promise<num
 
 async function debug(client: KubeClient, context: CliContext, options: DebugOptions): Promise<number> {
   let namespace = client.namespace;
-  let name = options.pod;
-  let container = options.flags.container;
-  if (name === undefined) {
+  let target = options.target;
+  let container = flagText(options.flags, 'container');
+  if (target === undefined) {
     const picked = await pickDeadContainer(client, context, { allNamespaces: options.allNamespaces, container });
     namespace = picked.namespace;
-    name = picked.pod;
-    container = picked.container;
+    target = parseTarget(picked.pod);
+    container = picked.container === '' ? container : picked.container;
   }
-  const source = await sourcePod(client, context, namespace, name);
+  let workload: { kind: WorkloadKind; object: JsonObject } | undefined;
+  let owner: { kind: WorkloadKind; object: JsonObject } | undefined;
+  let name = target.name;
+  if (target.type === 'workload') {
+    const resolved = await resolveWorkload(client, context, namespace, target.kind, target.name, {
+      container,
+      pick: options.pick,
+    });
+    owner = { kind: target.kind, object: resolved.workload };
+    if (resolved.kind === 'pod') {
+      name = resolved.name;
+      container = resolved.container;
+    } else {
+      workload = owner;
+    }
+  }
+  const source =
+    workload === undefined
+      ? await sourcePod(client, context, namespace, name)
+      : podFromTemplate(workload.kind, workload.object);
   validateContainerFlag(source, container);
   if (options.sameNode && stringAt(source.spec, 'nodeName') === undefined) {
     throw new UsageError(
-      `--same-node: pod "${name}" was never scheduled to a node, so there is no node to put the copy on`,
+      workload === undefined
+        ? `--same-node: pod "${name}" was never scheduled to a node, so there is no node to put the copy on`
+        : `--same-node: ${targetText(workload.kind, name)} has no pod left, so there is no node to put the copy on`,
     );
   }
-  const copy = copyPod(source, {
+  const ignored = sourceOptions(source);
+  if (ignored.length > 0) {
+    context.stderr.write(
+      `note: the source pod's own debugdead options are not used: ${ignored.join(', ')}. The copy's options come from ` +
+        'the flags and the defaults only (kubectl debugdead --help)\n',
+    );
+  }
+  const copyOptions = {
     ...options.flags,
     container,
     suffix: context.randomSuffix(),
     sameNode: options.sameNode,
     keepLabels: options.keepLabels,
     keepAnnotations: options.keepAnnotations,
-  });
+  };
+  let copy =
+    workload === undefined ? copyPod(source, copyOptions) : copyTemplate(workload.kind, workload.object, copyOptions);
+  if (options.keepLabels) {
+    const note =
+      owner !== undefined && target.type === 'workload'
+        ? keepAwayFromController(copy, owner.kind, owner.object, target.name)
+        : workload === undefined
+          ? await guardAgainstOwner(client, source, copy)
+          : undefined;
+    if (note !== undefined) context.stderr.write(`note: ${note}\n`);
+  }
   // The same checks as the webhook's, before anything is created: an invalid choice is refused here.
-  const local = mutatePod(copy, context.mutationConfig, { operation: 'CREATE' });
+  let local = mutatePod(copy, context.mutationConfig, { operation: 'CREATE' });
   if (local.outcome === 'denied') throw new DeniedError(local.message);
+  if (local.outcome === 'mutated') {
+    // The image's ENTRYPOINT and CMD for targets without a command (debug.dead/image-command), then the same checks again.
+    const { targets } = createdCopy(local.pod, namespace);
+    const withCommands = await addImageCommands(client, context, { source, copy, targets, mode: options.imageCommand });
+    if (withCommands !== copy) {
+      copy = withCommands;
+      local = mutatePod(copy, context.mutationConfig, { operation: 'CREATE' });
+      if (local.outcome === 'denied') throw new DeniedError(local.message);
+    }
+  }
   if (options.local && local.outcome !== 'mutated') {
     throw new DeniedError(
       `--local: the rewrite left the copy unchanged (${local.reason}), so it would only crash again`,
@@ -234,58 +298,73 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
   const body = options.local && local.outcome === 'mutated' ? local.pod : copy;
 
   if (options.dryRun === 'client') {
-    context.stdout.write(formatObject(body, options.output ?? 'yaml'));
+    context.stdout.write(await formatObject(body, options.output ?? 'yaml'));
     return EXIT_OK;
   }
   if (options.dryRun === 'server') {
     const answer = await client.createPod(body, { dryRun: true });
-    context.stdout.write(formatObject(answer, options.output ?? 'yaml'));
-    if (!isMutated(answer))
-      throw webhookMissing(
-        stringAt(answer.metadata, 'namespace') ?? namespace,
-        stringAt(answer.metadata, 'name') ?? '',
-        false,
-      );
+    context.stdout.write(await formatObject(answer, options.output ?? 'yaml'));
+    const stored = createdCopy(answer, namespace);
+    if (!stored.mutated) throw webhookMissing(stored.namespace, stored.name, false);
     return EXIT_OK;
   }
-  const created = await createAndWait(client, context, options, body);
+  const eventSource: EventSource =
+    workload === undefined
+      ? {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          namespace: stringAt(source.metadata, 'namespace') ?? namespace,
+          name: stringAt(source.metadata, 'name') ?? name,
+          uid: stringAt(source.metadata, 'uid'),
+        }
+      : {
+          apiVersion: `${workload.kind.group}/${workload.kind.version}`,
+          kind: workload.kind.kind,
+          namespace: stringAt(workload.object.metadata, 'namespace') ?? namespace,
+          name: stringAt(workload.object.metadata, 'name') ?? name,
+          uid: stringAt(workload.object.metadata, 'uid'),
+        };
+  const created = await createAndWait(client, context, options, body, eventSource);
   if (!options.exec) return EXIT_OK;
 
-  const state = copyState(created);
-  const copyNamespace = stringAt(created.metadata, 'namespace') ?? namespace;
-  const copyName = stringAt(created.metadata, 'name') ?? '';
   const code = await openShell(context, client, {
-    namespace: copyNamespace,
-    name: copyName,
-    container: targetContainers(state)[0] ?? container ?? '',
-    mountPath: state.summary?.mountPath ?? context.mutationConfig.mountPath,
+    namespace: created.namespace,
+    name: created.name,
+    container: created.targets[0] ?? container ?? '',
+    mountPath: created.state.summary?.mountPath ?? context.mutationConfig.mountPath,
     kubectlFlags: kubectlFlags(options.cluster),
   });
   if (code !== 0) context.stderr.write(`note: the shell exited with code ${code}\n`);
   if (options.rm) {
-    await client.deletePod(copyNamespace, copyName, stringAt(created.metadata, 'uid'));
-    context.stdout.write(`pod "${copyName}" deleted\n`);
+    await client.deletePod(created.namespace, created.name, created.uid);
+    context.stdout.write(`pod "${created.name}" deleted\n`);
   }
   return EXIT_OK;
 }
 
-/** Creates the copy and waits for it; returns the running (or, with --no-wait, the created) pod. */
-async function createAndWait(client: KubeClient, context: CliContext, options: DebugOptions, body: Pod): Promise<Pod> {
+/** Creates the copy and waits for it (unless --no-wait); returns the copy as created. */
+async function createAndWait(
+  client: KubeClient,
+  context: CliContext,
+  options: DebugOptions,
+  body: Pod,
+  eventSource: EventSource,
+): Promise<CreatedCopy> {
   const interrupt = new AbortController();
   const release = context.onInterrupt(() => {
     interrupt.abort();
   });
   const flags = kubectlFlags(options.cluster);
-  let created: Pod | undefined;
+  let created: CreatedCopy | undefined;
   let cleanupTried = false;
   /** Deletes the copy, then throws the error made for the outcome (with the cleanup command if the delete failed). */
   const removeAndThrow = async (make: (deleted: boolean) => Error): Promise<never> => {
     cleanupTried = true;
-    const namespace = stringAt(created?.metadata, 'namespace') ?? '';
-    const name = stringAt(created?.metadata, 'name') ?? '';
+    const namespace = created?.namespace ?? '';
+    const name = created?.name ?? '';
     let cleanupError: unknown;
     try {
-      await client.deletePod(namespace, name, stringAt(created?.metadata, 'uid'));
+      await client.deletePod(namespace, name, created?.uid);
     } catch (error) {
       cleanupError = error;
     }
@@ -297,19 +376,18 @@ async function createAndWait(client: KubeClient, context: CliContext, options: D
     );
   };
   try {
-    created = await client.createPod(body);
-    const namespace = stringAt(created.metadata, 'namespace') ?? '';
-    const name = stringAt(created.metadata, 'name') ?? '';
-    if (!isMutated(created)) return await removeAndThrow((deleted) => webhookMissing(namespace, name, deleted));
+    created = createdCopy(await client.createPod(body), '');
+    const { namespace, name, state } = created;
+    if (!created.mutated) return await removeAndThrow((deleted) => webhookMissing(namespace, name, deleted));
+    await recordCopyEvent(client, context.stderr, eventSource, name, context.now());
     if (options.noWait) {
-      context.stdout.write(renderReport(created, { kubectlFlags: flags, running: false }));
+      context.stdout.write(renderReport(created.pod, { kubectlFlags: flags, running: false }));
       return created;
     }
-    const state = copyState(created);
     const outcome = await waitForCopy(client, {
       namespace,
       name,
-      uid: stringAt(created.metadata, 'uid'),
+      uid: created.uid,
       targets: {
         containers: state.summary?.containers ?? [],
         initContainers: state.summary?.initContainers ?? [],
@@ -324,7 +402,7 @@ async function createAndWait(client: KubeClient, context: CliContext, options: D
     switch (outcome.kind) {
       case 'running':
         context.stdout.write(renderReport(outcome.pod, { kubectlFlags: flags, running: true }));
-        return outcome.pod;
+        return created;
       case 'interrupted':
         cleanupTried = true;
         throw new InterruptedError(

@@ -1,16 +1,15 @@
 /** `kubectl debugdead list [-n NS | -A]`: the debug copies, with source, kept-alive container, age, expiry, phase. */
 import { UsageError } from '../../errors.js';
 import { LABELS, formatDuration, type Pod } from '../../mutation/index.js';
-import { CLUSTER_FLAGS, HELP_FLAG, booleanFlag, clusterFlags, parseFlags } from './args.js';
+import { booleanFlag, clusterFlags, parseFlags } from './args.js';
+import { LIST_FLAGS } from './flags.js';
 import type { CliContext } from '../context.js';
 import { copyState, expiry, isMutated, targetContainers } from '../copy/copy-state.js';
 import { formatTable } from '../picker/dead-containers.js';
 import { EXIT_OK } from '../exit-code.js';
-import { stringAt, stringMapAt } from '../json.js';
+import { stringAt, stringMapAt } from '../../mutation/json.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { targetsRunning } from '../kube/wait.js';
-
-const FLAGS = { ...CLUSTER_FLAGS, ...HELP_FLAG, 'all-namespaces': { type: 'boolean', short: 'A' } } as const;
 
 /** kubectl-style age: the two most significant units ("5m", "3h12m", "2d4h"). */
 export function shortDuration(seconds: number): string {
@@ -63,7 +62,7 @@ export function listRows(pods: readonly Pod[], now: Date, withNamespace: boolean
 }
 
 export async function runList(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseFlags('list', args, FLAGS);
+  const { values, positionals } = parseFlags('list', args, LIST_FLAGS);
   if (positionals.length > 0) {
     throw new UsageError(
       `unexpected argument "${positionals[0] ?? ''}": list takes no arguments (use -n NAMESPACE or -A)`,

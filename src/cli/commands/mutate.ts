@@ -4,20 +4,20 @@
  */
 import { DeniedError, UsageError } from '../../errors.js';
 import { mutatePod, type JsonObject, type Pod } from '../../mutation/index.js';
-import { HELP_FLAG, OPTION_FLAGS, outputFormat, parseFlags, stringFlag } from './args.js';
+import { outputFormat, parseFlags, stringFlag } from './args.js';
+import { MUTATE_FLAGS } from './flags.js';
 import type { CliContext } from '../context.js';
 import { EXIT_OK } from '../exit-code.js';
-import { isObject } from '../json.js';
+import { isObject } from '../../mutation/json.js';
 import { readPodManifest } from '../copy/manifest.js';
-import { optionAnnotations, validateContainerFlag, optionFlagsFrom, type OptionFlags } from '../copy/option-flags.js';
+import {
+  flagText,
+  optionAnnotations,
+  optionFlagsFrom,
+  validateContainerFlag,
+  type OptionFlags,
+} from '../copy/option-flags.js';
 import { formatObject } from '../text/output.js';
-
-const FLAGS = {
-  ...OPTION_FLAGS,
-  ...HELP_FLAG,
-  filename: { type: 'string', short: 'f' },
-  output: { type: 'string', short: 'o' },
-} as const;
 
 /** The pod with the trigger and the flags' annotations set (flags override what the manifest had). */
 export function annotateForMutation(pod: Pod, flags: OptionFlags): Pod {
@@ -28,7 +28,7 @@ export function annotateForMutation(pod: Pod, flags: OptionFlags): Pod {
 }
 
 export async function runMutate(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseFlags('mutate', args, FLAGS);
+  const { values, positionals } = parseFlags('mutate', args, MUTATE_FLAGS);
   if (positionals.length > 0) {
     throw new UsageError(
       `unexpected argument "${positionals[0] ?? ''}": mutate reads the pod from -f FILE (or -f - for stdin)`,
@@ -42,18 +42,18 @@ export async function runMutate(args: string[], context: CliContext): Promise<nu
   const flags = optionFlagsFrom(values);
 
   const pod = await readPodManifest(filename, context.stdin);
-  validateContainerFlag(pod, flags.container);
+  validateContainerFlag(pod, flagText(flags, 'container'));
   const result = mutatePod(annotateForMutation(pod, flags), context.mutationConfig, { operation: 'CREATE' });
   switch (result.outcome) {
     case 'denied':
       throw new DeniedError(result.message);
     case 'untouched':
       context.stderr.write(`note: the pod is printed unchanged: ${result.reason}\n`);
-      context.stdout.write(formatObject(pod, format));
+      context.stdout.write(await formatObject(pod, format));
       return EXIT_OK;
     case 'mutated':
       for (const warning of result.warnings) context.stderr.write(`Warning: ${warning}\n`);
-      context.stdout.write(formatObject(result.pod, format));
+      context.stdout.write(await formatObject(result.pod, format));
       return EXIT_OK;
   }
 }

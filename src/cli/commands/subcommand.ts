@@ -1,29 +1,14 @@
 /**
- * Finding the subcommand and -h/--help among the arguments. Imports nothing, so that `--help` loads as little
- * as possible.
+ * Finding the subcommand and -h/--help among the arguments. Imports only the flag tables, so that `--help` loads
+ * as little as possible.
  */
+import { valueFlagSpellings } from './flags.js';
 
-export const SUBCOMMANDS = ['mutate', 'list', 'clean', 'help'] as const;
+export const SUBCOMMANDS = ['mutate', 'list', 'clean', 'cp', 'completion', 'help'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
-/** Every flag that takes a value, in any command: used to find the subcommand among the arguments. */
-const VALUE_FLAGS = new Set([
-  '-n',
-  '--namespace',
-  '--context',
-  '--kubeconfig',
-  '-c',
-  '--container',
-  '--ttl',
-  '--image',
-  '--volumes',
-  '-o',
-  '--output',
-  '--timeout',
-  '-f',
-  '--filename',
-  '--dry-run',
-]);
+/** Every flag that takes a value, in any command (from the flag tables): to find the subcommand among the arguments. */
+const VALUE_FLAGS = valueFlagSpellings();
 
 /**
  * Finds the subcommand: the first argument that is neither a flag nor a flag's value. `kubectl debugdead
@@ -50,6 +35,15 @@ export function wantsHelp(args: readonly string[]): boolean {
   for (const arg of args) {
     if (arg === '--') return false;
     if (arg === '-h' || arg === '--help' || arg === '--help=true') return true;
+  }
+  return false;
+}
+
+/** True when --version appears among the flags. */
+export function wantsVersion(args: readonly string[]): boolean {
+  for (const arg of args) {
+    if (arg === '--') return false;
+    if (arg === '--version' || arg === '--version=true') return true;
   }
   return false;
 }

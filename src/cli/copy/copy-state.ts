@@ -6,7 +6,7 @@ import {
   type OriginalCommands,
   type Pod,
 } from '../../mutation/index.js';
-import { isObject, numberAt, stringAt, stringMapAt } from '../json.js';
+import { isObject, numberAt, stringAt, stringMapAt } from '../../mutation/json.js';
 
 export interface CopyState {
   summary: MutationSummary | undefined;

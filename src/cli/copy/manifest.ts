@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import type { Pod } from '../../mutation/index.js';
 import type { Input } from '../context.js';
-import { isObject, stringAt } from '../json.js';
-import { readYamlFast } from '../text/yaml-read.js';
+import { isObject, stringAt } from '../../mutation/json.js';
+import { readYamlDocuments } from '../text/yaml.js';
 
 /** 8 MiB: far above any pod the API server accepts (1.5 MiB requests); guards against reading a disk image. */
 const MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
@@ -51,13 +51,9 @@ async function parse(text: string, where: string): Promise<unknown> {
       throw new UsageError(`${where} is not valid JSON: ${(error as Error).message}`, { cause: error });
     }
   }
-  // Most manifests are in the plain subset the fast reader knows; js-yaml (slow to load) reads the rest.
-  const fast = readYamlFast(text);
-  if (fast !== undefined) return fast;
-  const { loadAll } = await import('js-yaml');
   let documents: unknown[];
   try {
-    documents = loadAll(text).filter((document) => document !== null && document !== undefined);
+    documents = await readYamlDocuments(text);
   } catch (error) {
     const message = (error as Error).message.split('\n')[0] ?? '';
     throw new UsageError(`${where} is not valid YAML: ${message}`, { cause: error });

@@ -9,6 +9,9 @@
  *   even with --keep-annotations: a copy of a mirror pod must not claim to be one;
  * - kubectl.kubernetes.io/default-container is kept even without --keep-annotations: it decides which
  *   container the webhook keeps alive when -c is not given;
+ * - no debug.dead/* annotation of the source is copied, even with --keep-annotations: the copy's options come
+ *   from the flags and the defaults only (issue 14.11: whoever may annotate a pod would otherwise choose the
+ *   tools image that runs with its token and secrets); sourceOptions() lists what was left behind, to say so;
  * - the copy's name is a DNS-1123 label (dots of a subdomain-style source name become dashes).
  */
 import { UsageError } from '../../errors.js';
@@ -20,7 +23,7 @@ import {
   type JsonObject,
   type Pod,
 } from '../../mutation/index.js';
-import { cloneJson, isObject, stringAt, stringMapAt } from '../json.js';
+import { cloneJson, isObject, stringAt, stringMapAt } from '../../mutation/json.js';
 import { optionAnnotations, type OptionFlags } from './option-flags.js';
 
 export interface CopyOptions extends OptionFlags {
@@ -98,10 +101,22 @@ export function isDebugCopy(pod: Pod): boolean {
 function copiedAnnotations(source: Record<string, string>, keepAll: boolean): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(source)) {
-    if (NEVER_COPIED_ANNOTATIONS.includes(key)) continue;
-    if (keepAll || key.startsWith(DEBUGDEAD_PREFIX) || ALWAYS_COPIED_ANNOTATIONS.includes(key)) result[key] = value;
+    if (NEVER_COPIED_ANNOTATIONS.includes(key) || key.startsWith(DEBUGDEAD_PREFIX)) continue;
+    if (keepAll || ALWAYS_COPIED_ANNOTATIONS.includes(key)) result[key] = value;
   }
   return result;
+}
+
+/**
+ * The debug.dead/* options the source pod carries (its own bookkeeping aside), which the copy does not take:
+ * `debug.dead/image=…` and the like, sorted, for a note that says so.
+ */
+export function sourceOptions(source: Pod): string[] {
+  return Object.entries(stringMapAt(source.metadata, 'annotations'))
+    .filter(([key]) => key.startsWith(DEBUGDEAD_PREFIX) && !NEVER_COPIED_ANNOTATIONS.includes(key))
+    .filter(([key]) => key !== ANNOTATIONS.enable)
+    .map(([key, value]) => `${key}=${value}`)
+    .sort();
 }
 
 /**

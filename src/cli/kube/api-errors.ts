@@ -4,7 +4,7 @@
  * quota, webhooks), invalid objects, unreachable or untrusted servers. Pure.
  */
 import { DeniedError, KubeApiError } from '../../errors.js';
-import { isObject, stringAt } from '../json.js';
+import { isObject, stringAt } from '../../mutation/json.js';
 
 export type Verb = 'get' | 'list' | 'create' | 'delete';
 
@@ -12,6 +12,8 @@ export interface ApiOperation {
   verb: Verb;
   /** Plural resource: pods, events. */
   resource: string;
+  /** API group and version of a resource outside core/v1 (apps/v1 deployments, batch/v1 jobs). */
+  group?: { name: string; version: string } | undefined;
   /** Undefined: all namespaces. */
   namespace?: string | undefined;
   name?: string | undefined;
@@ -22,7 +24,13 @@ export interface ApiEndpoint {
   contextName: string;
 }
 
-const SINGULAR: Record<string, string> = { pods: 'pod', events: 'event', namespaces: 'namespace' };
+const SINGULAR: Record<string, string> = {
+  pods: 'pod',
+  events: 'event',
+  namespaces: 'namespace',
+  secrets: 'secret',
+  nodes: 'node',
+};
 
 function where(operation: ApiOperation): string {
   return operation.namespace === undefined
@@ -44,6 +52,69 @@ export function statusMessage(body: unknown, text: string): string {
 }
 
 const DEBUGDEAD_WEBHOOK = /debug\.?dead/i;
+
+/**
+ * The authorizer's refusal, as the API server words it (RBAC or any other authorizer): `User "u" cannot VERB
+ * resource "r" …` (or `cannot VERB path "/…"`). Every other 403 comes from admission control (PITFALLS 29).
+ */
+const AUTHORIZER = /\bUser "[^"]*" cannot [a-z]+ (?:resource|path) "/;
+const VALIDATING_POLICY = /ValidatingAdmissionPolicy '([^']+)'(?: with binding '([^']+)')? denied request:\s*(.*)$/s;
+const LIMIT_RANGE =
+  /\b(?:minimum|maximum) [a-z-]+ usage per (?:Container|Pod)\b|\blimit to request ratio per (?:Container|Pod)\b/;
+
+/**
+ * A 403: RBAC only when the authorizer said so; Pod Security, ResourceQuota, LimitRange, a
+ * ValidatingAdmissionPolicy and any other admission plugin are shown as what they are, with the API server's
+ * words.
+ */
+function forbidden(
+  status: number,
+  body: unknown,
+  message: string,
+  operation: ApiOperation,
+  endpoint: ApiEndpoint,
+): KubeApiError {
+  const rejected = `${where(operation)} rejected ${thing(operation)}: ${message}`;
+  // No Status body (a refused websocket upgrade keeps only its code): the authorizer is by far the likeliest.
+  if (AUTHORIZER.test(message) || !isObject(body)) {
+    const scope =
+      operation.namespace === undefined
+        ? 'cluster-wide (a ClusterRole and ClusterRoleBinding)'
+        : `in namespace "${operation.namespace}" (a Role and RoleBinding)`;
+    return new KubeApiError(
+      `forbidden: context "${endpoint.contextName}" may not ${operation.verb} ${operation.resource} ${where(operation)}. ` +
+        `Ask for RBAC permission to "${operation.verb}" "${operation.resource}" ${scope}. The API server said: ${message}`,
+      { statusCode: status },
+    );
+  }
+  if (/\bviolates PodSecurity\b/.test(message)) {
+    return new KubeApiError(
+      `Pod Security admission ${rejected}. ` +
+        "debugdead adds nothing that lowers a pod's level, so the source pod itself does not meet the namespace's " +
+        'enforce level; debug it in a namespace whose pod-security.kubernetes.io/enforce level it meets',
+      { statusCode: status },
+    );
+  }
+  if (/\bquota\b/i.test(message)) {
+    return new KubeApiError(
+      `a ResourceQuota ${rejected}. ` +
+        'Free some quota (kubectl debugdead clean --all removes old copies) or ask for a larger quota',
+      { statusCode: status },
+    );
+  }
+  if (LIMIT_RANGE.test(message)) {
+    const namespace = operation.namespace ?? 'NAMESPACE';
+    return new KubeApiError(
+      `a LimitRange ${rejected}. ` +
+        `It is a limit of the namespace, not a missing permission: see it with kubectl describe limitrange -n ${namespace}`,
+      { statusCode: status },
+    );
+  }
+  return new KubeApiError(
+    `admission control ${where(operation)} rejected ${thing(operation)} (403, not a missing permission): ${message}`,
+    { statusCode: status },
+  );
+}
 
 /** An HTTP error status of the API server → a typed error with a message to act on. */
 export function translateStatus(
@@ -72,6 +143,16 @@ export function translateStatus(
       { statusCode: status },
     );
   }
+  // A ValidatingAdmissionPolicy answers 422 (its default reason, Invalid) or the status its validation names.
+  const policy = VALIDATING_POLICY.exec(message);
+  if (policy) {
+    const [, name = '', binding] = policy;
+    return new KubeApiError(
+      `the ValidatingAdmissionPolicy "${name}"${binding === undefined ? '' : ` (binding "${binding}")`} ${where(operation)} rejected ${thing(operation)}: ${message}. ` +
+        'It is a policy of the cluster, not a missing permission: change the pod to meet it, or ask whoever runs the policy',
+      { statusCode: status },
+    );
+  }
   switch (status) {
     case 401:
       return new KubeApiError(
@@ -79,32 +160,8 @@ export function translateStatus(
           'log in again or refresh your kubeconfig (an expired token or certificate)',
         { statusCode: status },
       );
-    case 403: {
-      if (/PodSecurity/.test(message)) {
-        return new KubeApiError(
-          `Pod Security admission ${where(operation)} rejected ${thing(operation)}: ${message}. ` +
-            "debugdead adds nothing that lowers a pod's level, so the source pod itself does not meet the namespace's " +
-            'enforce level; debug it in a namespace whose pod-security.kubernetes.io/enforce level it meets',
-          { statusCode: status },
-        );
-      }
-      if (/quota/i.test(message)) {
-        return new KubeApiError(
-          `a ResourceQuota ${where(operation)} rejected ${thing(operation)}: ${message}. ` +
-            'Free some quota (kubectl debugdead clean --all removes old copies) or ask for a larger quota',
-          { statusCode: status },
-        );
-      }
-      const scope =
-        operation.namespace === undefined
-          ? 'cluster-wide (a ClusterRole and ClusterRoleBinding)'
-          : `in namespace "${operation.namespace}" (a Role and RoleBinding)`;
-      return new KubeApiError(
-        `forbidden: context "${endpoint.contextName}" may not ${operation.verb} ${operation.resource} ${where(operation)}. ` +
-          `Ask for RBAC permission to "${operation.verb}" "${operation.resource}" ${scope}. The API server said: ${message}`,
-        { statusCode: status },
-      );
-    }
+    case 403:
+      return forbidden(status, body, message, operation, endpoint);
     case 404: {
       if (
         reason === 'NotFound' &&

@@ -9,13 +9,20 @@ import type { RequestContext } from '@kubernetes/client-node';
 import { EnvironmentError } from '../../errors.js';
 import type { JsonObject, Pod } from '../../mutation/index.js';
 import { translateNetworkError, translateStatus, type ApiEndpoint, type ApiOperation } from './api-errors.js';
-import { isObject, objectsAt } from '../json.js';
+import { isObject, objectsAt } from '../../mutation/json.js';
 import {
   resolveKubeconfig,
   type ClusterFlags,
   type KubeconfigLocation,
   type ResolvedKubeconfig,
 } from './kubeconfig.js';
+
+/** A resource of an API group: its plural name and group/version. */
+export interface ApiResource {
+  resource: string;
+  /** Undefined: core/v1. */
+  group?: { name: string; version: string } | undefined;
+}
 
 type Library = typeof import('@kubernetes/client-node');
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
@@ -49,7 +56,8 @@ function resourcePath(operation: ApiOperation): string {
   const namespace = operation.namespace === undefined ? '' : `/namespaces/${encodeURIComponent(operation.namespace)}`;
   const name =
     operation.name === undefined || operation.verb === 'create' ? '' : `/${encodeURIComponent(operation.name)}`;
-  return `/api/v1${namespace}/${operation.resource}${name}`;
+  const api = operation.group === undefined ? '/api/v1' : `/apis/${operation.group.name}/${operation.group.version}`;
+  return `${api}${namespace}/${operation.resource}${name}`;
 }
 
 export class KubeClient {
@@ -142,6 +150,24 @@ export class KubeClient {
       method: 'GET',
       signal,
     })) as Pod;
+  }
+
+  /** A Secret (the image resolution reads the pod's pull secrets, where the user may). */
+  async getSecret(namespace: string, name: string, signal?: AbortSignal): Promise<JsonObject> {
+    return (await this.call({
+      operation: { verb: 'get', resource: 'secrets', namespace, name },
+      method: 'GET',
+      signal,
+    })) as JsonObject;
+  }
+
+  /** A Node (the image resolution reads its platform from status.nodeInfo, where the user may). */
+  async getNode(name: string, signal?: AbortSignal): Promise<JsonObject> {
+    return (await this.call({
+      operation: { verb: 'get', resource: 'nodes', name },
+      method: 'GET',
+      signal,
+    })) as JsonObject;
   }
 
   /** Pods of a namespace, or of all namespaces when namespace is undefined. Items get apiVersion and kind. */
@@ -269,6 +295,37 @@ export class KubeClient {
       signal,
     });
     return objectsAt(list, 'items');
+  }
+
+  /** One object of a namespaced resource of an API group (apps/v1 deployments, batch/v1 jobs), as JSON. */
+  async getObject(resource: ApiResource, namespace: string, name: string): Promise<JsonObject> {
+    return (await this.call({
+      operation: { verb: 'get', resource: resource.resource, group: resource.group, namespace, name },
+      method: 'GET',
+    })) as JsonObject;
+  }
+
+  /** The objects of a namespaced resource of an API group in one namespace (all with undefined). */
+  async listObjects(
+    resource: ApiResource,
+    namespace: string | undefined,
+    labelSelector?: string,
+  ): Promise<JsonObject[]> {
+    const list = await this.call({
+      operation: { verb: 'list', resource: resource.resource, group: resource.group, namespace },
+      method: 'GET',
+      ...(labelSelector === undefined ? {} : { query: { labelSelector } }),
+    });
+    return objectsAt(list, 'items');
+  }
+
+  /** Creates a core/v1 Event. */
+  async createEvent(namespace: string, event: JsonObject): Promise<JsonObject> {
+    return (await this.call({
+      operation: { verb: 'create', resource: 'events', namespace },
+      method: 'POST',
+      body: event,
+    })) as JsonObject;
   }
 
   /** The library's KubeConfig, for the websocket exec fallback. */

@@ -11,7 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonObject, Pod } from '../../mutation/index.js';
 import type { Output } from '../context.js';
-import { numberAt, objectAt, objectsAt, stringAt } from '../json.js';
+import { numberAt, objectAt, objectsAt, stringAt } from '../../mutation/json.js';
 
 export interface WaitTargets {
   containers: string[];

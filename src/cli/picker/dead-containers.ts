@@ -3,7 +3,7 @@
  * init containers included, from pod statuses. Pure.
  */
 import type { JsonObject, Pod } from '../../mutation/index.js';
-import { numberAt, objectAt, objectsAt, stringAt } from '../json.js';
+import { numberAt, objectAt, objectsAt, stringAt } from '../../mutation/json.js';
 import { isDebugCopy } from '../copy/pod-copy.js';
 
 export interface DeadContainer {
@@ -11,7 +11,8 @@ export interface DeadContainer {
   pod: string;
   container: string;
   init: boolean;
-  state: 'Waiting' | 'Terminated';
+  /** Running only in the rows of --pick; Failed: a Job or CronJob with no pod left (its row's pod is TYPE/NAME). */
+  state: 'Waiting' | 'Terminated' | 'Running' | 'Failed';
   reason: string;
   restarts: number;
   /** Exit code of the current or, when waiting, the last termination. */

@@ -6,6 +6,7 @@ import { pickWithFzf } from './fzf.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { builtInPicker } from './prompt.js';
 import { findExecutable } from './which.js';
+import { goneWorkloadRows } from '../workload/gone-rows.js';
 
 export interface PickOptions {
   allNamespaces: boolean;
@@ -20,7 +21,8 @@ export async function pickDeadContainer(
 ): Promise<DeadContainer> {
   const namespace = options.allNamespaces ? undefined : client.namespace;
   const pods = await client.listPods(namespace);
-  const rows = deadContainers(pods).filter(
+  const gone = await goneWorkloadRows(client, namespace, pods);
+  const rows = [...deadContainers(pods), ...gone].filter(
     (row) => options.container === undefined || row.container === options.container,
   );
   const scope = namespace === undefined ? 'in any namespace' : `in namespace "${namespace}"`;
@@ -30,6 +32,11 @@ export async function pickDeadContainer(
         `name a POD${namespace === undefined ? '' : ', or use -A to look in every namespace'}`,
     );
   }
+  return chooseRow(rows, context);
+}
+
+/** Shows the rows and returns the one chosen (fzf, else the built-in prompt); without a terminal, prints them. */
+export async function chooseRow(rows: readonly DeadContainer[], context: CliContext): Promise<DeadContainer> {
   const [header = '', ...lines] = formatTable(TABLE_HEADER, rows.map(rowCells));
   if (!context.stdinIsTTY || !context.stderr.isTTY) {
     context.stdout.write(`${[header, ...lines].join('\n')}\n`);
