@@ -31,9 +31,11 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
       /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
       /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*
 # A small young generation and two malloc arenas keep the webhook's resident memory under 120 MiB at full
-# load with little CPU cost (bench/webhook-load.bench.ts); `npm start` passes the same flag.
+# load with little CPU cost (bench/webhook-load.bench.ts); a 192 MiB heap budget holds the largest review the
+# body limit lets in (6 MiB of `{}`: about 130 MiB parsed) and keeps the worst peak (335 MiB,
+# bench/webhook-attacks.bench.ts) under the Deployment's 384Mi limit. `npm start` passes the same flags.
 ENV NODE_ENV=production \
-    NODE_OPTIONS=--max-semi-space-size=4 \
+    NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=192" \
     MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

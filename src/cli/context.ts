@@ -5,6 +5,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { MutationConfig } from '../mutation/index.js';
+import type { RegistryAccess } from './image/registry-access.js';
 
 export interface Output {
   write(text: string): unknown;
@@ -45,4 +46,7 @@ export interface CliContext {
   nodeVersion: string;
   /** Mutation defaults for --local and `mutate` (tools image, TTL, mount path). */
   mutationConfig: MutationConfig;
+  /** How to read image commands from registries (cache, docker config, time budget); undefined: never contact
+   * a registry (the in-process test harness, unless a test gives one). */
+  registry?: RegistryAccess | undefined;
 }

@@ -21,9 +21,10 @@ if (Number(process.versions.node.split('.')[0]) < REQUIRED_NODE_MAJOR) {
   const message = `kubectl-debugdead needs Node.js ${REQUIRED_NODE_MAJOR} or later; the node on your PATH is ${found}. Install Node.js ${REQUIRED_NODE_MAJOR} LTS, or run it as npx kubectl-debugdead from the project`;
   process.exit(reportError(new EnvironmentError(message), process.stderr));
 }
-const [{ DEFAULT_MUTATION_CONFIG }, { runCli }] = await Promise.all([
+const [{ DEFAULT_MUTATION_CONFIG }, { runCli }, { DEFAULT_BUDGET_MS, registryAccessPaths }] = await Promise.all([
   import('../mutation/config.js'),
   import('./run.js'),
+  import('./image/registry-access.js'),
 ]);
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -85,6 +86,15 @@ const code = await runCli(process.argv.slice(2), {
   pollIntervalMs: 1000,
   nodeVersion: process.version,
   mutationConfig: DEFAULT_MUTATION_CONFIG,
+  registry: {
+    ...registryAccessPaths({
+      home: process.env.HOME ?? homedir(),
+      xdgCacheHome: process.env.XDG_CACHE_HOME,
+      dockerConfig: process.env.DOCKER_CONFIG,
+    }),
+    budgetMs: DEFAULT_BUDGET_MS,
+    fetch: globalThis.fetch,
+  },
 });
 process.exitCode = code;
 // Kept-alive HTTP connections or a paused stdin must not hold the process once the command is done.

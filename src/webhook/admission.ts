@@ -4,20 +4,27 @@
  * a 4xx); from then on every path answers an AdmissionReview echoing the uid (PITFALLS 25).
  */
 import { UsageError } from '../errors.js';
-import { mutatePod, type MutationConfig, type MutationResult } from '../mutation/index.js';
-import { isObject, objectAt, stringAt } from '../mutation/json.js';
-import type { ReviewOutcome } from './metrics.js';
+import {
+  mutatePod,
+  type MutationConfig,
+  type MutationRequest,
+  type MutationResult,
+  type MutationSummary,
+} from '../mutation/index.js';
+import { isObject, stringAt } from '../mutation/json.js';
+import type { AnswerOutcome } from './outcomes.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_KIND = 'AdmissionReview';
-/** Kubernetes shows at most this many characters of each warning. */
-export const MAX_WARNING_LENGTH = 120;
+/**
+ * The base64 patch in an answer at most (3 MiB, about 2.25 MiB of JSON): a pod that needs more cannot be
+ * stored anyway (etcd takes 1.5 MiB per object by default), and the answer stays small enough to hold.
+ */
+export const MAX_PATCH_BYTES = 3 * 1024 * 1024;
+/** Each audit annotation value at most (the API server's audit log keeps them per request). */
+const MAX_AUDIT_VALUE_LENGTH = 256;
 
-export type MutateFunction = (
-  object: unknown,
-  config: MutationConfig,
-  request?: { operation?: string },
-) => MutationResult;
+export type MutateFunction = (object: unknown, config: MutationConfig, request?: MutationRequest) => MutationResult;
 
 export interface AdmissionStatus {
   status: 'Failure';
@@ -33,6 +40,8 @@ export interface AdmissionResponse {
   /** Base64 of the JSON array of RFC 6902 operations. */
   patch?: string;
   warnings?: string[];
+  /** What was changed, for the API server's audit log (keys get the webhook's name as prefix there). */
+  auditAnnotations?: Record<string, string>;
   status?: AdmissionStatus;
 }
 
@@ -48,10 +57,12 @@ export interface ReviewFields {
   namespace: string;
   name: string;
   operation: string;
+  /** request.userInfo.username: who asked for the pod. */
+  user: string;
 }
 
 export interface AdmissionAnswer {
-  outcome: ReviewOutcome;
+  outcome: AnswerOutcome;
   review: AdmissionReviewResponse;
   fields: ReviewFields;
   patchOps: number;
@@ -79,8 +90,8 @@ export function parseReviewJson(body: string): unknown {
 
 export interface DecodedReview {
   fields: ReviewFields;
-  /** request.kind/resource name a core/v1 Pod (not a subresource). */
-  isPod: boolean;
+  /** What the mutation's gate judges: the operation, request.kind, request.resource and request.subResource. */
+  request: MutationRequest;
   object: unknown;
 }
 
@@ -106,36 +117,26 @@ export function decodeReview(review: unknown): DecodedReview {
     throw new UsageError('request.uid is missing: the response must echo it');
   }
   const object = request.object;
-  const metadata = objectAt(object, 'metadata');
+  const metadata = isObject(object) && isObject(object.metadata) ? object.metadata : {};
   const generateName = stringAt(metadata, 'generateName') ?? '';
   const fields: ReviewFields = {
     uid: request.uid,
     namespace: stringAt(request, 'namespace') || stringAt(metadata, 'namespace') || '',
     name: stringAt(request, 'name') || stringAt(metadata, 'name') || (generateName === '' ? '' : `${generateName}*`),
     operation: stringAt(request, 'operation') ?? '',
+    user: stringAt(request.userInfo, 'username') ?? '',
   };
-  const kind = request.kind;
-  const resource = request.resource;
-  const isPod =
-    isObject(kind) &&
-    kind.group === '' &&
-    kind.version === 'v1' &&
-    kind.kind === 'Pod' &&
-    isObject(resource) &&
-    resource.group === '' &&
-    resource.version === 'v1' &&
-    resource.resource === 'pods' &&
-    (request.subResource === undefined || request.subResource === null || request.subResource === '');
-  return { fields, isPod, object };
-}
-
-/** One line, at most MAX_WARNING_LENGTH characters (code points, so a surrogate pair is never split). */
-export function sanitizeWarning(warning: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
-  const oneLine = warning.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  const characters = Array.from(oneLine);
-  if (characters.length <= MAX_WARNING_LENGTH) return oneLine;
-  return `${characters.slice(0, MAX_WARNING_LENGTH - 1).join('')}…`;
+  return {
+    fields,
+    // Passed as they came; a missing kind or resource as null, which the gate never takes for a Pod.
+    request: {
+      operation: fields.operation,
+      kind: request.kind ?? null,
+      resource: request.resource ?? null,
+      subResource: request.subResource,
+    },
+    object,
+  };
 }
 
 function envelope(response: AdmissionResponse): AdmissionReviewResponse {
@@ -162,6 +163,48 @@ export function failureAnswer(fields: ReviewFields, error: unknown): AdmissionAn
   };
 }
 
+function denial(fields: ReviewFields, message: string, patchOps = 0): AdmissionAnswer {
+  return {
+    outcome: 'denied',
+    fields,
+    patchOps,
+    detail: message,
+    review: envelope({
+      uid: fields.uid,
+      allowed: false,
+      status: { status: 'Failure', code: 403, reason: 'Forbidden', message },
+    }),
+  };
+}
+
+function patchTooLarge(fields: ReviewFields, bytes: number, operations: number): AdmissionAnswer {
+  const mib = (value: number): string => `${(value / (1024 * 1024)).toFixed(1)} MiB`;
+  return denial(
+    fields,
+    `debugdead's patch for this pod would be ${mib(bytes)} (${operations} operations), over its limit of ${mib(MAX_PATCH_BYTES)}: ` +
+      'name fewer target containers in debug.dead/container',
+  );
+}
+
+function capped(value: string): string {
+  return value.length <= MAX_AUDIT_VALUE_LENGTH ? value : `${value.slice(0, MAX_AUDIT_VALUE_LENGTH - 1)}…`;
+}
+
+/** What was changed, in a few short values: who debugged what shows in the API server's audit log. */
+export function auditAnnotations(summary: MutationSummary): Record<string, string> {
+  const list = (names: readonly string[]): string => capped(names.join(','));
+  const probes = Object.entries(summary.probesRemoved).map(([container, kinds]) => `${container}:${kinds.join('+')}`);
+  const annotations: Record<string, string> = {
+    'target-containers': list([...summary.initContainers, ...summary.containers]),
+    'tools-image': capped(summary.toolsImage),
+    'active-deadline-seconds': String(summary.activeDeadlineSeconds),
+  };
+  if (probes.length > 0) annotations['probes-removed'] = list(probes);
+  if (summary.volumesReplaced.length > 0) annotations['volumes-replaced'] = list(summary.volumesReplaced);
+  if (summary.volumesReadOnly.length > 0) annotations['volumes-read-only'] = list(summary.volumesReadOnly);
+  return annotations;
+}
+
 function answerMutation(fields: ReviewFields, result: MutationResult): AdmissionAnswer {
   switch (result.outcome) {
     case 'untouched':
@@ -173,25 +216,18 @@ function answerMutation(fields: ReviewFields, result: MutationResult): Admission
         review: envelope({ uid: fields.uid, allowed: true }),
       };
     case 'denied':
-      return {
-        outcome: 'denied',
-        fields,
-        patchOps: 0,
-        detail: result.message,
-        review: envelope({
-          uid: fields.uid,
-          allowed: false,
-          status: { status: 'Failure', code: 403, reason: 'Forbidden', message: result.message },
-        }),
-      };
+      return denial(fields, result.message);
     case 'mutated': {
       const response: AdmissionResponse = { uid: fields.uid, allowed: true };
       if (result.patch.length > 0) {
+        const patch = Buffer.from(JSON.stringify(result.patch)).toString('base64');
+        if (patch.length > MAX_PATCH_BYTES) return patchTooLarge(fields, patch.length, result.patch.length);
         response.patchType = 'JSONPatch';
-        response.patch = Buffer.from(JSON.stringify(result.patch)).toString('base64');
+        response.patch = patch;
+        response.auditAnnotations = auditAnnotations(result.summary);
       }
-      const warnings = result.warnings.map(sanitizeWarning).filter((warning) => warning !== '');
-      if (warnings.length > 0) response.warnings = warnings;
+      // The core already made each warning one line of at most 120 characters.
+      if (result.warnings.length > 0) response.warnings = result.warnings;
       return {
         outcome: result.patch.length > 0 ? 'mutated' : 'skipped',
         fields,
@@ -206,7 +242,7 @@ function answerMutation(fields: ReviewFields, result: MutationResult): Admission
 }
 
 /**
- * Answers a decoded review. Never throws: a failure of the mutation becomes outcome "error" with the uid
+ * Answers a decoded review: the mutation decides, this only words its result. Never throws: a failure of the mutation becomes outcome "error" with the uid
  * echoed and `allowed: false`.
  */
 export function answerReview(
@@ -215,26 +251,9 @@ export function answerReview(
   mutate: MutateFunction = mutatePod,
 ): AdmissionAnswer {
   const { fields } = decoded;
-  if (!decoded.isPod) {
-    return {
-      outcome: 'skipped',
-      fields,
-      patchOps: 0,
-      detail: 'not a core/v1 pod',
-      review: envelope({ uid: fields.uid, allowed: true }),
-    };
-  }
-  if (fields.operation !== 'CREATE') {
-    return {
-      outcome: 'skipped',
-      fields,
-      patchOps: 0,
-      detail: `operation ${fields.operation || '(none)'}`,
-      review: envelope({ uid: fields.uid, allowed: true }),
-    };
-  }
+  // CREATE or not, a Pod or not: the core's gate decides, and says why as data (an untouched result).
   try {
-    return answerMutation(fields, mutate(decoded.object, config, { operation: fields.operation }));
+    return answerMutation(fields, mutate(decoded.object, config, decoded.request));
   } catch (error) {
     return failureAnswer(fields, error);
   }

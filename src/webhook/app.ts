@@ -1,21 +1,24 @@
 /**
  * The webhook's request handler, built without listening (server.ts listens; tests use supertest).
  *
- * `POST /mutate` runs on a lean path in front of express: read the body, review, write the answer. Express
- * serves everything else (GET /healthz, /readyz, /metrics, 405 for other methods on /mutate, 404). The
- * admission path is per pod create, so its cost matters (bench/webhook-load.bench.ts); the other routes are
- * scraped and probed a few times a minute. Both paths turn errors into HTTP answers through `sendError`,
- * the one place that maps typed errors to statuses.
+ * One HTTP stack: express serves every route. `POST /mutate` is a chain of small middleware: start the
+ * review (clock, in-flight gauge), read the body (`jsonBody`, the lean replacement of express.json()),
+ * answer. Errors of every route go to the error handler, whose `sendError` is the one place that maps typed
+ * errors to statuses. The admission path is per pod create, so its cost matters
+ * (bench/webhook-load.bench.ts); the other routes are scraped and probed a few times a minute.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type ErrorRequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { UsageError } from '../errors.js';
 import type { MutationConfig } from '../mutation/index.js';
 import { encodeAnswer, reviewAdmission, type MutateFunction } from './admission.js';
-import { checkJsonContentType, readBody } from './body.js';
+import { jsonBody } from './body.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './config.js';
+import { REVIEW_LIMITS, type ReviewLimits } from './limits.js';
 import type { WebhookMetrics } from './metrics.js';
+import { reviewRecorder } from './review-log.js';
+import { reviewSlots } from './review-slots.js';
 
 export interface AppDeps {
   mutation: MutationConfig;
@@ -24,6 +27,8 @@ export interface AppDeps {
   /** TLS loaded and listening, and not shutting down; /readyz answers 503 otherwise. */
   isReady?: () => boolean;
   bodyLimitBytes?: number;
+  /** Defaults: REVIEW_LIMITS. */
+  reviewLimits?: Partial<ReviewLimits>;
   /** The mutation (tests inject failing ones); default mutatePod. */
   mutate?: MutateFunction;
   /** Monotonic milliseconds, for the latency histogram and the log line. */
@@ -32,6 +37,11 @@ export interface AppDeps {
 
 /** A node:http(s) request listener. */
 export type WebhookApp = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** What the review middleware keep in `res.locals` while a review is in progress. */
+interface ReviewLocals {
+  review?: { started: number };
+}
 
 function sendPlain(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   const body = `${message}\n`;
@@ -43,14 +53,8 @@ function sendPlain(res: ServerResponse, status: number, message: string, headers
   res.end(body);
 }
 
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
-
-function isReviewRequest(req: IncomingMessage): boolean {
-  if (req.method !== 'POST') return false;
-  const url = req.url ?? '';
-  return url === '/mutate' || url.startsWith('/mutate?');
+function reviewLocals(res: Response): ReviewLocals {
+  return res.locals as ReviewLocals;
 }
 
 export function createApp(deps: AppDeps): WebhookApp {
@@ -58,21 +62,21 @@ export function createApp(deps: AppDeps): WebhookApp {
   const now = deps.now ?? (() => performance.now());
   const isReady = deps.isReady ?? (() => true);
   const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const limits = { ...REVIEW_LIMITS, ...deps.reviewLimits };
+  const record = reviewRecorder({ logger, metrics, now });
+  const slots = reviewSlots(limits.maxReviews, limits.queueTimeoutMs);
 
   /**
    * The one place errors become HTTP answers: a UsageError carries its status (400, 413, 415), anything
-   * else is a 500 whose details stay in the log. A failed review is counted and logged as outcome error.
+   * else is a 500 whose details stay in the log. A refused review is recorded as invalid (the client's
+   * mistake) or error (the webhook's own failure).
    */
   const sendError = (res: ServerResponse, error: unknown, review?: { started: number }): void => {
     const usage = error instanceof UsageError ? error : undefined;
     const status = usage?.status ?? 500;
     if (review !== undefined) {
-      const ms = now() - review.started;
-      metrics.reviews.inc({ outcome: 'error' });
-      metrics.duration.observe({ outcome: 'error' }, ms);
-      const line = { outcome: 'error', status, ms: round(ms) };
-      if (usage === undefined) logger.error({ ...line, err: error }, 'admission review failed');
-      else logger.warn({ ...line, reason: usage.message }, 'admission review rejected');
+      if (usage === undefined) record(review.started, { outcome: 'error', status, error });
+      else record(review.started, { outcome: 'invalid', status, detail: usage.message });
     } else if (usage === undefined) {
       logger.error({ err: error }, 'request failed');
     }
@@ -83,31 +87,61 @@ export function createApp(deps: AppDeps): WebhookApp {
     sendPlain(res, status, usage?.message ?? 'internal error; see the webhook log');
   };
 
-  const review = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /**
+   * First on POST /mutate: the clock, the in-flight gauge and, for a large or chunked body, a review slot,
+   * given back when the exchange ends either way. Over the cap, the body stays unread until a slot frees up,
+   * or the answer is 429.
+   */
+  const startReview: RequestHandler = (req, res, next) => {
     const started = now();
+    reviewLocals(res).review = { started };
     metrics.inFlight.inc();
-    try {
-      checkJsonContentType(req);
-      const body = await readBody(req, limit);
-      const { answer, json } = encodeAnswer(reviewAdmission(body, mutation, deps.mutate));
-      const ms = now() - started;
-      metrics.reviews.inc({ outcome: answer.outcome });
-      metrics.duration.observe({ outcome: answer.outcome }, ms);
-      const line = { ...answer.fields, outcome: answer.outcome, patchOps: answer.patchOps, ms: round(ms) };
-      if (answer.outcome === 'error') logger.error({ ...line, err: answer.error }, 'admission review failed');
-      else logger.info(answer.detail === undefined ? line : { ...line, detail: answer.detail }, 'admission review');
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
-      res.end(json);
-    } catch (error) {
-      sendError(res, error, { started });
-    } finally {
-      metrics.inFlight.dec();
+    const declared = Number(req.headers['content-length']);
+    if (declared <= limits.smallBodyBytes) {
+      res.once('close', () => {
+        metrics.inFlight.dec();
+      });
+      next();
+      return;
     }
+    let holding = false;
+    const cancel = slots.acquire(
+      () => {
+        holding = true;
+        next();
+      },
+      () => {
+        const message = `too many reviews in progress (${limits.maxReviews}); retry shortly`;
+        record(started, { outcome: 'throttled', status: 429, detail: message });
+        sendPlain(res, 429, message, { 'Retry-After': '1' });
+      },
+    );
+    res.once('close', () => {
+      metrics.inFlight.dec();
+      if (holding) slots.release();
+      else cancel();
+    });
+  };
+
+  const answerReview: RequestHandler = (req, res) => {
+    const started = reviewLocals(res).review?.started ?? now();
+    const { answer, json } = encodeAnswer(reviewAdmission(req.body as string, mutation, deps.mutate));
+    record(started, {
+      outcome: answer.outcome,
+      fields: answer.fields,
+      patchOps: answer.patchOps,
+      ...(answer.detail === undefined ? {} : { detail: answer.detail }),
+      ...(answer.outcome === 'error' ? { error: answer.error } : {}),
+    });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
+    res.end(json);
   };
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+
+  app.post('/mutate', startReview, jsonBody(limit), answerReview);
 
   app.all('/mutate', (_req, res) => {
     sendPlain(res, 405, 'use POST /mutate with an AdmissionReview', { Allow: 'POST' });
@@ -135,13 +169,10 @@ export function createApp(deps: AppDeps): WebhookApp {
     );
   });
 
-  const errorHandler: ErrorRequestHandler = (error: unknown, _req, res) => {
-    sendError(res, error);
+  const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+    sendError(res, error, reviewLocals(res).review);
   };
   app.use(errorHandler);
 
-  return (req, res) => {
-    if (isReviewRequest(req)) void review(req, res);
-    else app(req, res);
-  };
+  return app;
 }

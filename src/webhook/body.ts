@@ -1,13 +1,12 @@
 /**
  * Reads a JSON request body with a size limit: the lean replacement of express.json() on the admission
- * path (no type-is, iconv or string_decoder; one Buffer.concat and one UTF-8 decode). Mistakes of the
- * client become UsageError with the HTTP status that fits (400, 413, 415).
+ * path (no type-is, iconv or string_decoder; one Buffer.concat and one UTF-8 decode, no parse: the
+ * admission decoder parses). Mistakes of the client become UsageError with the HTTP status that fits
+ * (400, 413, 415).
  */
 import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'express';
 import { UsageError } from '../errors.js';
-
-/** A body over the limit is still read (and dropped) up to this many times the limit, then the socket is cut. */
-const DRAIN_FACTOR = 4;
 
 /** `application/json`, optionally with `charset=utf-8`; anything else is a 415. */
 export function checkJsonContentType(req: IncomingMessage): void {
@@ -43,8 +42,10 @@ function tooLarge(limit: number): UsageError {
 }
 
 /**
- * The whole body as a string. Over the limit, the rest is read and dropped before rejecting with 413,
- * so that the client, still sending, gets the answer instead of a reset.
+ * The whole body as a string. Over the limit (declared, or found while reading) nothing more is kept, the
+ * rest is read and dropped, and it rejects with 413 once the body has ended: the client, still sending,
+ * then reads the answer instead of a reset, whatever the size, even on a connection it asked to close (the
+ * server's request timeout bounds how long a body may take).
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -61,18 +62,12 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
       req.off('close', onClose);
     };
     const onData = (chunk: Buffer): void => {
+      if (over) return;
       length += chunk.length;
-      if (over || length > limit) {
+      if (length > limit) {
         over = true;
         chunks.length = 0;
-        if (length > limit * DRAIN_FACTOR) {
-          cleanup();
-          req.socket.destroy();
-          reject(tooLarge(limit));
-        }
-        return;
-      }
-      chunks.push(chunk);
+      } else chunks.push(chunk);
     };
     const onEnd = (): void => {
       cleanup();
@@ -100,4 +95,20 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('aborted', onAborted);
     req.on('close', onClose);
   });
+}
+
+/** Express middleware: checks the media type, then sets `req.body` to the body text, or passes the UsageError on. */
+export function jsonBody(limit: number): RequestHandler {
+  return (req, _res, next) => {
+    try {
+      checkJsonContentType(req);
+    } catch (error) {
+      next(error);
+      return;
+    }
+    readBody(req, limit).then((body) => {
+      req.body = body;
+      next();
+    }, next);
+  };
 }

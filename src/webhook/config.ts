@@ -13,6 +13,7 @@ import {
   parseOption,
   formatDuration,
 } from '../mutation/index.js';
+import { REVIEW_LIMITS, SERVER_LIMITS, type ReviewLimits, type ServerLimits } from './limits.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -38,6 +39,10 @@ export interface WebhookConfig {
   bodyLimitBytes: number;
   /** How long SIGTERM waits for in-flight reviews before closing connections. */
   shutdownTimeoutMs: number;
+  /** Connection bounds, passed to startServer as they are. */
+  server: ServerLimits;
+  /** Review bounds, passed to createApp as they are. */
+  reviews: ReviewLimits;
   help: boolean;
 }
 
@@ -127,6 +132,27 @@ const OPTIONS = {
     value: 'DURATION',
     description: 'on SIGTERM, how long in-flight reviews may take to finish',
     defaultText: '5s',
+  },
+  headerTimeout: {
+    flag: '--header-timeout',
+    env: 'DEBUGDEAD_HEADER_TIMEOUT',
+    value: 'DURATION',
+    description: 'a connection that has not finished TLS and sent its request headers by then is closed',
+    defaultText: formatDuration(SERVER_LIMITS.headersTimeoutMs / 1000),
+  },
+  maxConnections: {
+    flag: '--max-connections',
+    env: 'DEBUGDEAD_MAX_CONNECTIONS',
+    value: 'N',
+    description: 'open connections at most; more are closed at once and logged',
+    defaultText: String(SERVER_LIMITS.maxConnections),
+  },
+  maxReviews: {
+    flag: '--max-reviews',
+    env: 'DEBUGDEAD_MAX_REVIEWS',
+    value: 'N',
+    description: `large reviews (body over ${REVIEW_LIMITS.smallBodyBytes / 1024} KiB) in progress at most; more wait up to ${formatDuration(REVIEW_LIMITS.queueTimeoutMs / 1000)}, then get 429`,
+    defaultText: String(REVIEW_LIMITS.maxReviews),
   },
 } as const satisfies Record<string, Option>;
 
@@ -236,10 +262,24 @@ function parseBodyLimit(raw: RawValue): number {
   return bytes;
 }
 
-function parseShutdownTimeout(raw: RawValue): number {
+function parseCount(raw: RawValue, example: number): number {
+  const text = raw.text.trim();
+  const count = /^\d{1,7}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(count >= 1)) {
+    throw new UsageError(
+      `${raw.source}: "${raw.text}" is not a count; use a whole number of at least 1, like ${example}`,
+    );
+  }
+  return count;
+}
+
+/** A webhook timeout (not a mutation option): seconds. */
+function parseTimeout(raw: RawValue, example: string): number {
   const seconds = parseDuration(raw.text);
   if (seconds === undefined || seconds > MAX_DEADLINE_SECONDS) {
-    throw new UsageError(`${raw.source}: "${raw.text}" is not a duration; use a number with s, m, h or d, like 5s`);
+    throw new UsageError(
+      `${raw.source}: "${raw.text}" is not a duration; use a number with s, m, h or d, like ${example}`,
+    );
   }
   return seconds;
 }
@@ -290,6 +330,9 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const logLevel = get('logLevel');
   const bodyLimit = get('bodyLimit');
   const shutdownTimeout = get('shutdownTimeout');
+  const headerTimeout = get('headerTimeout');
+  const maxConnections = get('maxConnections');
+  const maxReviews = get('maxReviews');
 
   return {
     host: host?.text.trim(),
@@ -314,7 +357,18 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     logLevel: logLevel === undefined ? 'info' : parseLogLevel(logLevel),
     bodyLimitBytes: bodyLimit === undefined ? DEFAULT_BODY_LIMIT_BYTES : parseBodyLimit(bodyLimit),
     shutdownTimeoutMs:
-      shutdownTimeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : parseShutdownTimeout(shutdownTimeout) * 1000,
+      shutdownTimeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : parseTimeout(shutdownTimeout, '5s') * 1000,
+    server: {
+      ...SERVER_LIMITS,
+      ...(headerTimeout === undefined ? {} : { headersTimeoutMs: parseTimeout(headerTimeout, '15s') * 1000 }),
+      ...(maxConnections === undefined
+        ? {}
+        : { maxConnections: parseCount(maxConnections, SERVER_LIMITS.maxConnections) }),
+    },
+    reviews: {
+      ...REVIEW_LIMITS,
+      ...(maxReviews === undefined ? {} : { maxReviews: parseCount(maxReviews, REVIEW_LIMITS.maxReviews) }),
+    },
     help,
   };
 }

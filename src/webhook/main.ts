@@ -3,7 +3,7 @@
  * `debugdead-webhook`: the entry point. The only place that reads process.argv and process.env; it builds
  * the logger, metrics, app and server and wires the signals.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { UsageError } from '../errors.js';
@@ -24,6 +24,18 @@ function shellPath(target: string): string {
 function exampleReviewPath(): string {
   const bundled = path.resolve(import.meta.dirname, '..', '..', 'examples', 'admission-review.json');
   return existsSync(bundled) ? shellPath(bundled) : 'examples/admission-review.json';
+}
+
+/** debugdead's version, from the package.json next to dist/ (for debugdead_build_info). */
+function packageVersion(): string {
+  try {
+    const manifest = JSON.parse(
+      readFileSync(path.resolve(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
+    ) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 async function resolveTls(config: WebhookConfig, logger: Logger): Promise<{ paths: TlsPaths; caPath?: string }> {
@@ -76,7 +88,7 @@ async function run(
     exit(1);
   });
 
-  const metrics = createMetrics({ processMetrics: true });
+  const metrics = createMetrics({ processMetrics: true, version: packageVersion() });
   let running: RunningServer | undefined;
 
   // Installed before listening, so that a SIGTERM during startup is not Node's default abrupt exit.
@@ -107,6 +119,7 @@ async function run(
     logger,
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
+    reviewLimits: config.reviews,
     isReady: () => running?.isReady() ?? false,
   });
 
@@ -114,7 +127,15 @@ async function run(
   try {
     const tls = await resolveTls(config, logger);
     caPath = tls.caPath;
-    running = await startServer({ app, tls: tls.paths, host: config.host, port: config.port, logger, metrics });
+    running = await startServer({
+      app,
+      tls: tls.paths,
+      host: config.host,
+      port: config.port,
+      limits: config.server,
+      logger,
+      metrics,
+    });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const hint =
@@ -140,6 +161,8 @@ async function run(
       defaultTtlSeconds: config.mutation.defaultTtlSeconds,
       mountPath: config.mutation.mountPath,
       bodyLimitBytes: config.bodyLimitBytes,
+      ...config.server,
+      ...config.reviews,
     },
     'listening',
   );

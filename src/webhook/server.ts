@@ -1,14 +1,16 @@
 /**
- * The HTTPS server around the app: listens, hot-reloads its certificate, drains on shutdown.
- * Ready means: TLS loaded, listening, and not shutting down.
+ * The HTTPS server around the app: listens, bounds its connections, hot-reloads its certificate, drains on
+ * shutdown. Ready means: TLS loaded, listening, and not shutting down.
  */
 import type { RequestListener } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { loadTlsMaterial, type CertificateInfo, type TlsPaths } from '../tls/material.js';
 import { watchCertificates } from '../tls/reload.js';
 import { serverSecureContextOptions } from '../tls/server-options.js';
+import { trackConnections } from './connections.js';
+import { SERVER_LIMITS, type ServerLimits } from './limits.js';
 import type { WebhookMetrics } from './metrics.js';
 
 export interface StartServerOptions {
@@ -20,6 +22,8 @@ export interface StartServerOptions {
   port: number;
   logger: Logger;
   metrics: WebhookMetrics;
+  /** Timeouts and the connection cap; defaults: SERVER_LIMITS. */
+  limits?: Partial<ServerLimits>;
   /** Certificate watch tuning (tests use short values). */
   reload?: { debounceMs?: number; pollIntervalMs?: number };
   now?: () => Date;
@@ -42,20 +46,50 @@ export interface RunningServer {
   shutdown(timeoutMs: number): Promise<ShutdownResult>;
 }
 
-/** Matches the largest admission webhook timeout (30 s): a stuck client cannot hold a socket forever. */
-const REQUEST_TIMEOUT_MS = 30_000;
-/** Longer than the idle timeout of Go's HTTP client in kube-apiserver (90 s) is not needed, shorter races it less. */
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** On shutdown, a keep-alive connection quiet this long is closed; a busier one gets `Connection: close` first. */
+const DRAIN_QUIET_MS = 1_000;
+/** At most one log line per this interval about connections refused at the cap. */
+const DROP_LOG_INTERVAL_MS = 10_000;
 
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { logger, metrics } = options;
   const now = options.now ?? (() => new Date());
   const initial = await loadTlsMaterial(options.tls, now());
 
-  const server = https.createServer(serverSecureContextOptions(initial), options.app);
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
-  server.headersTimeout = 15_000;
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  const limits = { ...SERVER_LIMITS, ...options.limits };
+
+  const server = https.createServer(serverSecureContextOptions(initial));
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.keepAliveTimeout = limits.idleTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  // Before the app's listener: a `Connection: close` on shutdown must precede a synchronous answer.
+  const connections = trackConnections(server, {
+    headersTimeoutMs: limits.headersTimeoutMs,
+    writeTimeoutMs: limits.writeTimeoutMs,
+    drainQuietMs: DRAIN_QUIET_MS,
+  });
+  server.on('request', options.app);
+  server.on('connection', (socket: net.Socket) => {
+    metrics.connections.inc();
+    socket.once('close', () => {
+      metrics.connections.dec();
+    });
+  });
+
+  let dropped = 0;
+  let lastDropLog = Number.NEGATIVE_INFINITY;
+  server.on('drop', () => {
+    dropped += 1;
+    metrics.connectionsRefused.inc();
+    const at = performance.now();
+    if (at - lastDropLog < DROP_LOG_INTERVAL_MS) return;
+    lastDropLog = at;
+    logger.warn(
+      { maxConnections: limits.maxConnections, refusedSoFar: dropped },
+      `connection refused: ${limits.maxConnections} connections are open (the cap); raise --max-connections if the API servers need more`,
+    );
+  });
 
   const watcher = watchCertificates({
     paths: options.tls,
@@ -98,20 +132,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     shuttingDown = new Promise<ShutdownResult>((resolve) => {
       let forced = false;
       const finish = (): void => {
-        clearInterval(sweep);
         clearTimeout(deadline);
         resolve({ forced, ms: Date.now() - started });
       };
-      // Stops accepting; the callback runs once every connection has ended.
-      server.close(finish);
-      // Keep-alive connections with no request in progress are closed at once and after each response.
-      server.closeIdleConnections();
-      const sweep = setInterval(() => {
-        server.closeIdleConnections();
-      }, 25);
+      // Stops accepting; the callback runs once every connection has ended. net's close, not https's: that
+      // one also cuts every keep-alive connection between requests at once, resetting a request the client
+      // has just sent on it (issue 14.2); connections.drain() closes those gracefully instead.
+      net.Server.prototype.close.call(server, () => {
+        finish();
+      });
+      connections.drain();
       const deadline = setTimeout(() => {
         forced = true;
-        server.closeAllConnections();
+        connections.destroyAll();
       }, timeoutMs);
     });
     return shuttingDown;

@@ -23,6 +23,10 @@ export interface RunOptions {
   searchPath?: string;
   childEnv?: Record<string, string | undefined>;
   pollIntervalMs?: number;
+  /** Registry access for the image-command resolution (default: none, the CLI contacts no registry). */
+  registry?: CliContext['registry'];
+  /** Mutation defaults for --local (default: DEFAULT_MUTATION_CONFIG). */
+  mutationConfig?: CliContext['mutationConfig'];
 }
 
 export interface RunHandle {
@@ -93,7 +97,8 @@ export function startCli(argv: string[], options: RunOptions = {}): RunHandle {
     },
     pollIntervalMs: options.pollIntervalMs ?? 1,
     nodeVersion: 'v24.0.0-test',
-    mutationConfig: DEFAULT_MUTATION_CONFIG,
+    mutationConfig: options.mutationConfig ?? DEFAULT_MUTATION_CONFIG,
+    registry: options.registry,
   };
   const done = runCli(argv, context).then((code) => ({ code, stdout: stdoutText, stderr: stderrText }));
   return {

@@ -31,9 +31,18 @@ export interface WebhookProcess {
 /** Starts the webhook with `args` (after `--host 127.0.0.1 --port 0`) and waits for its "listening" line. */
 export async function startWebhookProcess(
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    /** Node flags before the entry point (the benchmarks pass the start script's). */
+    nodeFlags?: readonly string[];
+    /** Another build's main.js (a benchmark's "before"); default WEBHOOK_MAIN. */
+    entry?: string;
+  } = {},
 ): Promise<WebhookProcess> {
-  const child = spawn(process.execPath, [WEBHOOK_MAIN, '--host', '127.0.0.1', '--port', '0', ...args], {
+  const argv = [...(options.nodeFlags ?? []), options.entry ?? WEBHOOK_MAIN, '--host', '127.0.0.1', '--port', '0'];
+  const child = spawn(process.execPath, [...argv, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...options.env },
   });

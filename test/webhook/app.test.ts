@@ -59,7 +59,17 @@ void describe('POST /mutate', () => {
       {
         apiVersion: 'admission.k8s.io/v1',
         kind: 'AdmissionReview',
-        response: { uid: UID, allowed: true, patchType: 'JSONPatch' },
+        response: {
+          uid: UID,
+          allowed: true,
+          patchType: 'JSONPatch',
+          auditAnnotations: {
+            'target-containers': 'heapster',
+            'tools-image': DEFAULT_MUTATION_CONFIG.toolsImage,
+            'active-deadline-seconds': '86400',
+            'probes-removed': 'heapster:livenessProbe+readinessProbe',
+          },
+        },
       },
     );
     assert.ok(warnings === undefined || Array.isArray(warnings));
@@ -226,7 +236,9 @@ void describe('POST /mutate refuses bad requests with a 4xx and a plain message'
         .expect(status)
         .expect('Content-Type', /^text\/plain/);
       assert.match(res.text, message);
-      assert.equal(await metricValue(metrics, METRIC_NAMES.reviews, { outcome: 'error' }), 1);
+      // The client's mistake, not the webhook's failure (issue 14.6).
+      assert.equal(await metricValue(metrics, METRIC_NAMES.reviews, { outcome: 'invalid' }), 1);
+      assert.equal(await metricValue(metrics, METRIC_NAMES.reviews, { outcome: 'error' }), 0);
     });
   }
 
@@ -263,7 +275,7 @@ void describe('POST /mutate refuses bad requests with a 4xx and a plain message'
 });
 
 void describe('a client that goes away mid-body', () => {
-  void it('is counted as an error, leaves no review in flight, and the server keeps answering', async () => {
+  void it('is counted as invalid, leaves no review in flight, and the server keeps answering', async () => {
     const { app, metrics, records } = testApp();
     const server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -291,9 +303,9 @@ void describe('a client that goes away mid-body', () => {
         'no review in flight',
       );
       await eventually(
-        async () => (await metricValue(metrics, METRIC_NAMES.reviews, { outcome: 'error' })) === 1,
+        async () => (await metricValue(metrics, METRIC_NAMES.reviews, { outcome: 'invalid' })) === 1,
         5000,
-        'the error to be counted',
+        'the invalid review to be counted',
       );
       assert.match(field(records().at(-1), 'reason'), /client went away/);
       await request(server).post('/mutate').set('Content-Type', JSON_TYPE).send(EXAMPLE_REVIEW_TEXT).expect(200);
@@ -349,10 +361,10 @@ void describe('metrics', () => {
     await post(app, ownedReview()).expect(200);
     await post(app, 'nope').expect(400);
     const counts: Record<string, number> = {};
-    for (const outcome of ['mutated', 'skipped', 'denied', 'error']) {
+    for (const outcome of ['mutated', 'skipped', 'denied', 'invalid', 'throttled', 'error']) {
       counts[outcome] = await metricValue(metrics, METRIC_NAMES.reviews, { outcome });
     }
-    assert.deepEqual(counts, { mutated: 2, skipped: 1, denied: 1, error: 1 });
+    assert.deepEqual(counts, { mutated: 2, skipped: 1, denied: 1, invalid: 1, throttled: 0, error: 0 });
     assert.equal(await metricValue(metrics, METRIC_NAMES.inFlight), 0);
 
     const exposition = await request(app)
@@ -360,11 +372,14 @@ void describe('metrics', () => {
       .expect(200)
       .expect('Content-Type', /^text\/plain; version=0\.0\.4/);
     assert.match(exposition.text, /^debugdead_admission_reviews_total\{outcome="mutated"\} 2$/m);
-    assert.match(exposition.text, /^debugdead_admission_review_duration_milliseconds_count\{outcome="mutated"\} 2$/m);
+    // Base units (issue 14.6): seconds.
+    assert.match(exposition.text, /^debugdead_admission_review_duration_seconds_count\{outcome="mutated"\} 2$/m);
     assert.match(
       exposition.text,
-      /^debugdead_admission_review_duration_milliseconds_bucket\{le="10",outcome="denied"\} 1$/m,
+      /^debugdead_admission_review_duration_seconds_bucket\{le="10",outcome="denied"\} 1$/m,
     );
+    assert.doesNotMatch(exposition.text, /milliseconds/);
+    assert.match(exposition.text, /^debugdead_build_info\{version="unknown",node_version="v\d+\.\d+\.\d+"\} 1$/m);
     assert.match(exposition.text, /^debugdead_admission_reviews_in_flight 0$/m);
     assert.match(exposition.text, /^debugdead_tls_certificate_reloads_total\{result="success"\} 0$/m);
   });
@@ -379,7 +394,7 @@ void describe('metrics', () => {
 });
 
 void describe('logs', () => {
-  void it('write one JSON line per review with uid, namespace, name, operation, outcome, patch op count and ms', async () => {
+  void it('write one JSON line per review with uid, namespace, name, operation, user, outcome, patch op count and ms', async () => {
     const { app, records } = testApp();
     const res = await post(app, EXAMPLE_REVIEW_TEXT).expect(200);
     const patchOps = (decodePatch((res.body as ReviewAnswer).response.patch ?? '') as unknown[]).length;
@@ -394,6 +409,7 @@ void describe('logs', () => {
       namespace: 'monitoring',
       name: 'heapster',
       operation: 'CREATE',
+      user: 'kubernetes-admin',
       outcome: 'mutated',
       patchOps,
       msg: 'admission review',

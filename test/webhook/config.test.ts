@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { UsageError } from '../../src/errors.js';
 import { DEFAULT_MUTATION_CONFIG } from '../../src/mutation/index.js';
 import { HELP_TEXT, parseConfig, type WebhookConfig } from '../../src/webhook/config.js';
+import { REVIEW_LIMITS, SERVER_LIMITS } from '../../src/webhook/limits.js';
 
 const DEFAULTS: WebhookConfig = {
   host: undefined,
@@ -14,6 +15,14 @@ const DEFAULTS: WebhookConfig = {
   logLevel: 'info',
   bodyLimitBytes: 6 * 1024 * 1024,
   shutdownTimeoutMs: 5000,
+  server: {
+    headersTimeoutMs: 15_000,
+    requestTimeoutMs: 10_000,
+    idleTimeoutMs: 95_000,
+    writeTimeoutMs: 10_000,
+    maxConnections: 512,
+  },
+  reviews: { maxReviews: 1, smallBodyBytes: 65_536, queueTimeoutMs: 2000 },
   help: false,
 };
 
@@ -55,6 +64,11 @@ void describe('parseConfig', () => {
         '4Mi',
         '--shutdown-timeout',
         '3s',
+        '--header-timeout',
+        '2s',
+        '--max-connections=100',
+        '--max-reviews',
+        '3',
       ],
       {},
     );
@@ -72,6 +86,8 @@ void describe('parseConfig', () => {
       logLevel: 'debug',
       bodyLimitBytes: 4 * 1024 * 1024,
       shutdownTimeoutMs: 3000,
+      server: { ...SERVER_LIMITS, headersTimeoutMs: 2000, maxConnections: 100 },
+      reviews: { ...REVIEW_LIMITS, maxReviews: 3 },
       help: false,
     } satisfies WebhookConfig);
   });
@@ -89,6 +105,9 @@ void describe('parseConfig', () => {
       DEBUGDEAD_LOG_LEVEL: 'warn',
       DEBUGDEAD_BODY_LIMIT: '3145728',
       DEBUGDEAD_SHUTDOWN_TIMEOUT: '1m',
+      DEBUGDEAD_HEADER_TIMEOUT: '30s',
+      DEBUGDEAD_MAX_CONNECTIONS: '2000',
+      DEBUGDEAD_MAX_REVIEWS: '16',
     });
     assert.deepEqual(config, {
       host: '::',
@@ -100,6 +119,8 @@ void describe('parseConfig', () => {
       logLevel: 'warn',
       bodyLimitBytes: 3145728,
       shutdownTimeoutMs: 60000,
+      server: { ...SERVER_LIMITS, headersTimeoutMs: 30_000, maxConnections: 2000 },
+      reviews: { ...REVIEW_LIMITS, maxReviews: 16 },
       help: false,
     } satisfies WebhookConfig);
   });
@@ -124,7 +145,18 @@ void describe('parseConfig', () => {
   void it('sets help for -h and --help, and the help names every flag and variable', () => {
     assert.equal(parseConfig(['-h'], {}).help, true);
     assert.equal(parseConfig(['--help'], {}).help, true);
-    for (const name of ['port', 'tls-cert', 'tls-key', 'tools-image', 'default-ttl', 'mount-path', 'log-level']) {
+    for (const name of [
+      'port',
+      'tls-cert',
+      'tls-key',
+      'tools-image',
+      'default-ttl',
+      'mount-path',
+      'log-level',
+      'header-timeout',
+      'max-connections',
+      'max-reviews',
+    ]) {
       assert.match(HELP_TEXT, new RegExp(`--${name} `));
       assert.match(HELP_TEXT, new RegExp(`DEBUGDEAD_${name.toUpperCase().replaceAll('-', '_')}\\b`));
     }
@@ -138,6 +170,24 @@ void describe('parseConfig', () => {
       /^--port: "https" is not a port; use a number from 0 to 65535/,
     ],
     ['a port out of range', [], { DEBUGDEAD_PORT: '70000' }, /^DEBUGDEAD_PORT: "70000" is not a port/],
+    [
+      'a connection cap of zero',
+      ['--max-connections', '0'],
+      {},
+      /^--max-connections: "0" is not a count; use a whole number of at least 1, like 512$/,
+    ],
+    [
+      'a review cap that is not a number',
+      [],
+      { DEBUGDEAD_MAX_REVIEWS: 'many' },
+      /^DEBUGDEAD_MAX_REVIEWS: "many" is not a count/,
+    ],
+    [
+      'a header timeout that is not a duration',
+      ['--header-timeout', 'soon'],
+      {},
+      /^--header-timeout: "soon" is not a duration/,
+    ],
     ['a negative port', ['--port=-1'], {}, /^--port: "-1" is not a port/],
     [
       'a bad duration',

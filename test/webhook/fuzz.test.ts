@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import jsonPatch, { type Operation } from 'fast-json-patch';
 import request from 'supertest';
-import { ADMISSION_API_VERSION, MAX_WARNING_LENGTH } from '../../src/webhook/admission.js';
+import { MAX_WARNING_LENGTH } from '../../src/mutation/index.js';
+import { ADMISSION_API_VERSION } from '../../src/webhook/admission.js';
 import { METRIC_NAMES } from '../../src/webhook/metrics.js';
 import { exampleReview, metricValue, testApp, type Json, type JsonMap } from './helpers.js';
 

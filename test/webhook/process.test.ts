@@ -117,7 +117,11 @@ void describe('debugdead-webhook (built entry point)', { timeout: 120_000 }, () 
     assert.ok(cert.verify(new X509Certificate(caPem()).publicKey));
     firstSerial = cert.serialNumber;
 
-    const curlLine = /^ {2}(curl .*)$/m.exec(webhook.stderr())?.[1];
+    // The curl line goes to stderr after the "listening" log line goes to stdout: two pipes, no order between
+    // them, so wait for the line itself (reading stderr at once failed on a busy machine, issue 14.13).
+    const curlPattern = /^ {2}(curl .*)$/m;
+    await eventually(() => curlPattern.test(webhook.stderr()), 10_000, 'the curl line on stderr');
+    const curlLine = curlPattern.exec(webhook.stderr())?.[1];
     assert.equal(
       curlLine,
       `curl --cacert ${path.join(certsDir, 'ca.crt')} -H 'Content-Type: application/json' --data @examples/admission-review.json https://127.0.0.1:${webhook.port}/mutate`,

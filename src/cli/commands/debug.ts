@@ -28,6 +28,8 @@ import { copyPod, isDebugCopy, sourceOptions } from '../copy/pod-copy.js';
 import { cleanupCommand, renderReport } from '../text/report.js';
 import { shellJoin } from '../text/shell-quote.js';
 import { waitForCopy } from '../kube/wait.js';
+import { imageCommandMode, type ImageCommandMode } from '../image/image-command-flag.js';
+import { addImageCommands } from '../image/image-commands.js';
 import { parseTarget, targetText, type Target, type WorkloadKind } from '../workload/target.js';
 import { resolveWorkload } from '../workload/resolve.js';
 import { copyTemplate, podFromTemplate } from '../workload/template-copy.js';
@@ -52,6 +54,7 @@ export interface DebugOptions {
   rm: boolean;
   noWait: boolean;
   timeoutMs: number;
+  imageCommand: ImageCommandMode;
   cluster: { kubeconfig: string | undefined; context: string | undefined; namespace: string | undefined };
 }
 
@@ -118,6 +121,7 @@ export function parseDebugOptions(args: readonly string[]): DebugOptions {
     rm,
     noWait,
     timeoutMs: timeoutSeconds * 1000,
+    imageCommand: imageCommandMode(stringFlag(values, 'image-command')),
     cluster: clusterFlags(values),
   };
 }
@@ -262,7 +266,7 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
     keepLabels: options.keepLabels,
     keepAnnotations: options.keepAnnotations,
   };
-  const copy =
+  let copy =
     workload === undefined ? copyPod(source, copyOptions) : copyTemplate(workload.kind, workload.object, copyOptions);
   if (options.keepLabels) {
     const note =
@@ -274,8 +278,18 @@ async function debug(client: KubeClient, context: CliContext, options: DebugOpti
     if (note !== undefined) context.stderr.write(`note: ${note}\n`);
   }
   // The same checks as the webhook's, before anything is created: an invalid choice is refused here.
-  const local = mutatePod(copy, context.mutationConfig, { operation: 'CREATE' });
+  let local = mutatePod(copy, context.mutationConfig, { operation: 'CREATE' });
   if (local.outcome === 'denied') throw new DeniedError(local.message);
+  if (local.outcome === 'mutated') {
+    // The image's ENTRYPOINT and CMD for targets without a command (debug.dead/image-command), then the same checks again.
+    const { targets } = createdCopy(local.pod, namespace);
+    const withCommands = await addImageCommands(client, context, { source, copy, targets, mode: options.imageCommand });
+    if (withCommands !== copy) {
+      copy = withCommands;
+      local = mutatePod(copy, context.mutationConfig, { operation: 'CREATE' });
+      if (local.outcome === 'denied') throw new DeniedError(local.message);
+    }
+  }
   if (options.local && local.outcome !== 'mutated') {
     throw new DeniedError(
       `--local: the rewrite left the copy unchanged (${local.reason}), so it would only crash again`,

@@ -89,6 +89,13 @@ export const DEBUG_FLAGS = {
       'the API server (and so the webhook) would store.',
   },
   exec: { type: 'boolean', help: 'Open the shell in the copy at once (kubectl exec -it when kubectl is on PATH).' },
+  'image-command': {
+    type: 'string',
+    shownDefault: 'registry',
+    help:
+      "registry: read the image's ENTRYPOINT and CMD from its registry (pull secrets, docker config, anonymous;\n\t" +
+      'a few seconds at most, cached by digest) so rerun runs the exact command. none: do not look.',
+  },
   'keep-annotations': {
     type: 'boolean',
     help:

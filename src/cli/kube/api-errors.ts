@@ -24,7 +24,13 @@ export interface ApiEndpoint {
   contextName: string;
 }
 
-const SINGULAR: Record<string, string> = { pods: 'pod', events: 'event', namespaces: 'namespace' };
+const SINGULAR: Record<string, string> = {
+  pods: 'pod',
+  events: 'event',
+  namespaces: 'namespace',
+  secrets: 'secret',
+  nodes: 'node',
+};
 
 function where(operation: ApiOperation): string {
   return operation.namespace === undefined

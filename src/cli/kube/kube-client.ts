@@ -152,6 +152,24 @@ export class KubeClient {
     })) as Pod;
   }
 
+  /** A Secret (the image resolution reads the pod's pull secrets, where the user may). */
+  async getSecret(namespace: string, name: string, signal?: AbortSignal): Promise<JsonObject> {
+    return (await this.call({
+      operation: { verb: 'get', resource: 'secrets', namespace, name },
+      method: 'GET',
+      signal,
+    })) as JsonObject;
+  }
+
+  /** A Node (the image resolution reads its platform from status.nodeInfo, where the user may). */
+  async getNode(name: string, signal?: AbortSignal): Promise<JsonObject> {
+    return (await this.call({
+      operation: { verb: 'get', resource: 'nodes', name },
+      method: 'GET',
+      signal,
+    })) as JsonObject;
+  }
+
   /** Pods of a namespace, or of all namespaces when namespace is undefined. Items get apiVersion and kind. */
   async listPods(namespace: string | undefined, labelSelector?: string): Promise<Pod[]> {
     const list = await this.call({

@@ -2,7 +2,16 @@
  * What the user reads once the copy runs: how to get in, what the original command was, how long it lives,
  * what was neutralised, how to clean up. Pure: the pod and the kubectl flags to repeat in → text.
  */
-import { ANNOTATIONS, formatDuration, type Pod } from '../../mutation/index.js';
+import {
+  ANNOTATIONS,
+  formatDuration,
+  isOptionProblem,
+  parseImageCommand,
+  type ImageCommand,
+  type ImageCommands,
+  type Pod,
+} from '../../mutation/index.js';
+import { runtimeArgv } from '../../mutation/image-command.js';
 import { copyState, expiry, type CopyState } from '../copy/copy-state.js';
 import { stringAt, stringMapAt } from '../../mutation/json.js';
 import { shellJoin, shellQuote } from './shell-quote.js';
@@ -46,11 +55,31 @@ export function cleanupCommand(namespace: string, name: string, kubectlFlags: st
   return shellJoin(['kubectl', 'debugdead', 'clean', ...kubectlFlags, '-n', namespace, name]);
 }
 
-/** The original command in words: what Kubernetes ran, saying plainly when it came from the image. */
-export function originalLines(state: CopyState, container: string): string[] {
+/** The image commands the copy carries (`debug.dead/image-command`), or none when absent or not valid. */
+export function imageCommandsOf(pod: Pod): ImageCommands {
+  const value = stringMapAt(pod.metadata, 'annotations')[ANNOTATIONS.imageCommand];
+  if (value === undefined) return {};
+  const parsed = parseImageCommand(value);
+  return isOptionProblem(parsed) ? {} : parsed;
+}
+
+/**
+ * The original command in words: what Kubernetes ran, saying plainly when it came from the image; with the
+ * image's ENTRYPOINT and CMD (read from its registry) the exact argv, by Kubernetes' rules.
+ */
+export function originalLines(state: CopyState, container: string, image?: ImageCommand): string[] {
   const entry = state.original[container];
   if (entry === undefined) return [`  (not recorded: the copy has no ${ANNOTATIONS.original} entry for ${container})`];
   const { command, args } = entry;
+  if (command === null && image !== undefined) {
+    const argv = (runtimeArgv(command, args, image) ?? []).map((part) => part.value);
+    const digest = `${image.digest.slice(0, 19)}…`;
+    if (argv.length === 0) {
+      return [`  command: none: the image (${digest}) has no ENTRYPOINT or CMD and the pod spec no command`];
+    }
+    const from = args === null ? "the image's ENTRYPOINT and CMD" : "the image's ENTRYPOINT and the pod's args";
+    return [`  ran:     ${shellJoin(argv)}`, `  from:    ${from} (image ${digest}, read from its registry)`];
+  }
   if (command === null && args === null) {
     return [
       '  command: none in the pod spec: the image ENTRYPOINT and CMD ran (they are in the image, not known here)',
@@ -87,8 +116,9 @@ export function renderReport(pod: Pod, options: ReportOptions): string {
     lines.push('', `Open a shell in ${container} with the tools on PATH:`);
     lines.push(`  ${shellJoin(shellCommand(namespace, name, container, mountPath, options.kubectlFlags))}`);
   }
+  const images = imageCommandsOf(pod);
   for (const container of [...containers, ...initContainers]) {
-    lines.push('', `Original command of ${container}:`, ...originalLines(state, container));
+    lines.push('', `Original command of ${container}:`, ...originalLines(state, container, images[container]));
   }
   lines.push('', `Reproduce the crash in the shell: ${mountPath}/rerun`);
   if (initContainers.length > 0) {
