@@ -271,6 +271,10 @@ interface Source {
   workload: Workload | undefined;
 }
 
+/**
+ * The run, step by step: find the source, check it, write the copy, check it as the webhook would, then print it
+ * (--dry-run) or create it and wait for it, and open the shell (--exec).
+ */
 async function debug(client: KubeClient, context: CliContext, options: DebugOptions): Promise<number> {
   const source = await findSource(client, context, options);
   checkSource(context, options, source);
