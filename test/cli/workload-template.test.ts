@@ -183,6 +183,7 @@ void describe('--keep-labels and controllers that adopt by selector', () => {
   const cases: {
     name: string;
     kind: WorkloadKind;
+    selector?: Record<string, string>;
     labels: Record<string, string>;
     after: Record<string, string>;
     note?: string;
@@ -200,6 +201,13 @@ void describe('--keep-labels and controllers that adopt by selector', () => {
       labels: { app: 'agent', 'debug.dead/copy-of': 'agent' },
       after: { 'debug.dead/copy-of': 'agent' },
       note: '--keep-labels: not keeping app=agent: the selector of replicaset/agent, whose controller would adopt the copy',
+    },
+    {
+      name: 'a selector on a label the mutation removes (a Deployment’s ReplicaSet): nothing dropped',
+      kind: WORKLOAD_KINDS.replicaset,
+      selector: { app: 'agent', 'pod-template-hash': '7d4b' },
+      labels: { app: 'agent', 'pod-template-hash': '7d4b', 'debug.dead/copy-of': 'agent' },
+      after: { app: 'agent', 'pod-template-hash': '7d4b', 'debug.dead/copy-of': 'agent' },
     },
     {
       name: 'labels that do not match the selector are left alone',
@@ -222,7 +230,9 @@ void describe('--keep-labels and controllers that adopt by selector', () => {
         metadata: { name: 'debug-agent-aaaaa', labels: { ...item.labels } },
         spec: {},
       };
-      const note = keepAwayFromController(copy, item.kind, daemonSet, 'agent');
+      const owner =
+        item.selector === undefined ? daemonSet : { ...daemonSet, spec: { selector: { matchLabels: item.selector } } };
+      const note = keepAwayFromController(copy, item.kind, owner, 'agent');
       assert.deepEqual({ labels: copy.metadata.labels, note }, { labels: item.after, note: item.note });
     });
   }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end test on kind (make e2e): create a cluster, build and load the images, install with
-# `kubectl apply -k manifests/` (in-cluster TLS bootstrap), label a namespace, crash a scratch-image
-# Deployment, run the CLI as a kubectl plugin, then inside the copy: a busybox applet, no probes, `rerun`
-# reproducing the crash's exit code, the PVC replaced; an unannotated pod and an unlabelled namespace stay
-# untouched; clean up.
+# `kubectl apply -k manifests/` (in-cluster TLS bootstrap; two Ready replicas, the PDB), label a namespace,
+# crash a scratch-image Deployment, run the CLI as a kubectl plugin, then inside the copy: a busybox applet,
+# no probes, `rerun` reproducing the crash's exit code, the PVC replaced; an unannotated pod and an
+# unlabelled namespace stay untouched; delete a webhook pod while annotated pods are created and count the
+# refusals; clean up. test/node/journey.test.ts runs the same install on the project's real node, without
+# Docker (the image from scripts/build-webhook-image.sh).
 #
 # Needs docker (with a running engine), kind and kubectl. Where one is missing it prints why and exits 0
 # (skipped), unless E2E_REQUIRED=1. Environment:
@@ -106,6 +108,14 @@ k -n debugdead-system rollout status deployment/debugdead-webhook --timeout=180s
 ca_bundle="$(k get mutatingwebhookconfiguration debugdead -o jsonpath='{.webhooks[0].clientConfig.caBundle}')"
 [[ -n "$ca_bundle" ]] || fail "the bootstrap left the caBundle empty"
 k -n debugdead-system get secret debugdead-webhook-tls >/dev/null
+[[ "$(k -n debugdead-system get deployment debugdead-webhook -o jsonpath='{.status.readyReplicas}')" == 2 ]] ||
+  fail "the webhook does not have 2 Ready replicas"
+
+log "the PDB allows one disruption of two"
+pdb_allowed() {
+  [[ "$(k -n debugdead-system get pdb debugdead-webhook -o jsonpath='{.status.currentHealthy}/{.status.disruptionsAllowed}')" == 2/1 ]]
+}
+wait_for 60 "the PDB to count 2 healthy replicas and allow 1 disruption" pdb_allowed
 
 log "opt a namespace in"
 k create namespace "$NS"
@@ -185,6 +195,27 @@ for target in "$NS/plain" "$NS_OFF/annotated-off"; do
   marker="$(k -n "${target%%/*}" get pod "${target##*/}" -o jsonpath='{.metadata.annotations.debug\.dead/mutated}{.spec.initContainers}')"
   [[ -z "$marker" ]] || fail "$target was mutated"
 done
+
+log "delete a webhook pod while annotated pods are created"
+# failurePolicy: Fail refuses a pod the webhook cannot answer; the second replica and the preStop drain
+# (endpoints drop the deleted pod before it stops listening) should leave nothing to refuse.
+victim="$(k -n debugdead-system get pods -l app.kubernetes.io/component=webhook -o jsonpath='{.items[0].metadata.name}')"
+mutated=0 unmutated=0 refused=0
+started=$SECONDS
+for ((i = 0; SECONDS - started < 20; i++)); do
+  if ((i == 10)); then k -n debugdead-system delete pod "$victim" --wait=false >/dev/null; fi
+  if marker="$(plain_pod "failover-$i" '"debug.dead/enable": "true"' |
+    k -n "$NS" create --dry-run=server -f - -o jsonpath='{.metadata.annotations.debug\.dead/mutated}' 2>"$WORK/refused")"; then
+    if [[ -n "$marker" ]]; then mutated=$((mutated + 1)); else unmutated=$((unmutated + 1)); fi
+  else
+    refused=$((refused + 1))
+    cat "$WORK/refused" >&2
+  fi
+done
+echo "annotated pods while $victim was deleted: $mutated mutated, $unmutated admitted unmutated, $refused refused"
+((unmutated == 0)) || fail "$unmutated annotated pods were admitted without the mutation (failurePolicy: Fail)"
+((refused == 0)) || fail "$refused annotated pods were refused while the second replica was up"
+k -n debugdead-system rollout status deployment/debugdead-webhook --timeout=180s
 
 log "clean up"
 PATH="$WORK/bin:$PATH" "$KUBECTL" debugdead clean --all -n "$NS" </dev/null

@@ -102,6 +102,8 @@ export interface StartApiServerOptions {
   readonly startTimeoutMs?: number;
   /** Default `apiServerBinaryPath()`. */
   readonly binary?: string;
+  /** Flags of a wrapping harness itself (test/node/cluster.sh's `--image-archive=FILE`), passed first. */
+  readonly harnessArgs?: readonly string[];
 }
 
 export interface ApiResponse<T = unknown> {
@@ -193,6 +195,7 @@ export async function startApiServer(options: StartApiServerOptions = {}): Promi
   const timeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
   const verbose = options.verbose ?? process.env.DEBUGDEAD_APISERVER_VERBOSE === '1';
   const args = [
+    ...(options.harnessArgs ?? []),
     '--exit-on-stdin-close',
     `--start-timeout=${Math.max(1, Math.floor(timeoutMs / 1000) - 5)}s`,
     `--users=${(options.users ?? ['alice', 'bob']).join(',')}`,

@@ -40,6 +40,8 @@ export interface NodeInfo {
   readonly ip: string;
   readonly podCidr: string;
   readonly bridge: string;
+  /** The `kubernetes` Service's ClusterIP:port, on the bridge, where pods reach the API server. */
+  readonly apiService: string;
   readonly images: readonly string[];
   readonly logDir: string;
   readonly timings: Readonly<Record<string, number>>;
@@ -98,7 +100,13 @@ function isNodeInfo(value: unknown): value is NodeInfo {
 }
 
 /** Starts the node and registers the webhook; resolves once the node is Ready and the webhook is called. */
-export async function startNodeCluster(options: { apiserverArgs?: readonly string[] } = {}): Promise<NodeCluster> {
+export async function startNodeCluster(
+  options: {
+    apiserverArgs?: readonly string[];
+    /** More docker-archive tarballs for the node's containerd (the webhook's image, for the shipped install). */
+    imageArchives?: readonly string[];
+  } = {},
+): Promise<NodeCluster> {
   const missing = nodeMissingReason();
   if (missing !== undefined) {
     throw new Error(process.env.CI === 'true' ? `${missing} (CI=true: a missing node is a failure)` : missing);
@@ -107,6 +115,7 @@ export async function startNodeCluster(options: { apiserverArgs?: readonly strin
   const cluster = await startRealCluster({
     binary: NODE_CLUSTER_SCRIPT,
     startTimeoutMs: NODE_START_TIMEOUT_MS,
+    harnessArgs: (options.imageArchives ?? []).map((file) => `--image-archive=${file}`),
     ...(options.apiserverArgs === undefined ? {} : { apiserverArgs: options.apiserverArgs }),
   });
   const node = cluster.server.readyLine.node;
@@ -123,6 +132,8 @@ const CGROUP_ROOT = 'debugdead-node';
 const STATE_PREFIX = 'debugdead-node-';
 /** The file that marks a state directory as the harness's. */
 const STATE_MARKER = '.debugdead-node-state';
+/** The pods' forwarder to the API server, which the harness runs. */
+const API_FORWARDER = path.join(REPO_ROOT, 'test', 'node', 'api-forward.ts');
 
 /**
  * What a node left on this machine: its bridge, its cgroups, state directories, processes started from them,
@@ -147,7 +158,11 @@ export function nodeLeftovers(): string[] {
     } catch {
       continue; // gone meanwhile
     }
-    if (commandLine.includes(`/${STATE_PREFIX}`) || commandLine.includes(NODE_CLUSTER_SCRIPT))
+    if (
+      commandLine.includes(`/${STATE_PREFIX}`) ||
+      commandLine.includes(NODE_CLUSTER_SCRIPT) ||
+      commandLine.includes(API_FORWARDER)
+    )
       found.push(`process ${pid}: ${commandLine.slice(0, 120)}`);
   }
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {

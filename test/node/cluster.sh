@@ -3,7 +3,7 @@
 # control plane (debugdead-apiserver: etcd, kube-apiserver, kube-controller-manager), kube-scheduler, and a
 # kubelet on containerd + runc + the CNI bridge plugin (Debian packages), with the test images imported.
 #
-#   test/node/cluster.sh [debugdead-apiserver flags...]     (as root)
+#   test/node/cluster.sh [--image-archive=FILE...] [debugdead-apiserver flags...]     (as root)
 #
 # It prints one JSON line on stdout when the node is Ready and schedulable: the API server harness's ready
 # line (test/apiserver/README.md: url, kubeconfig, caPem, adminToken, users, ...) with "pid" set to this
@@ -22,6 +22,10 @@
 #     values it expects, bound over those /proc/sys entries. No sysctl is written;
 #   - the pods' network is a bridge this script creates (debugdead0, 10.213.0.1/24) and deletes; the
 #     bridge plugin runs without isGateway (which would turn on ip_forward) and without masquerading;
+#   - pods reach the API server at the `kubernetes` Service's ClusterIP, a /32 address of that bridge
+#     where a forwarder (test/node/api-forward.ts) passes connections to 127.0.0.1 (no kube-proxy, no
+#     iptables rule); the API server reaches Service-backed webhooks at their pod IPs
+#     (--enable-aggregator-routing);
 #   - the pods' cgroups live under debugdead-node/ in every cgroup v1 hierarchy (kubelet cgroupRoot), made
 #     and removed here.
 # Only one node can run on a machine (the bridge, the kubelet's port 10250, the cgroup root): a lock file
@@ -126,11 +130,16 @@ chmod 755 "$state"
 : >"$state/$STATE_MARKER" # what marks a state directory as this harness's (see clean_stale)
 mkdir -p "$state"/{logs,sys,varlog,cni/net.d,cni/ipam,cni/cache,containerd,kubelet/root,kubelet/pki,kubelet/pod-logs}
 # --exit-on-stdin-close is this script's to honour: it stops the node first, then the control plane.
+# --image-archive=FILE (repeatable) imports one more docker-archive (the webhook's, for the shipped install).
 apiserver_args=()
 exit_on_stdin_close=false
+extra_archives=()
 for arg in "$@"; do
   if [[ "$arg" == --exit-on-stdin-close || "$arg" == --exit-on-stdin-close=true ]]; then
     exit_on_stdin_close=true
+  elif [[ "$arg" == --image-archive=* ]]; then
+    extra_archives+=("${arg#--image-archive=}")
+    [[ -f "${extra_archives[-1]}" ]] || die "no image archive ${extra_archives[-1]}"
   else
     apiserver_args+=("$arg")
   fi
@@ -247,10 +256,13 @@ token() { head -c 24 /dev/urandom | base64 | tr -d '/+='; }
 printf '%s,system:node:%s,%s,"system:nodes"\n%s,system:kube-scheduler,system:kube-scheduler\n' \
   "$(token)" "$NODE_NAME" "$NODE_NAME" "$(token)" >"$state/node-tokens.csv"
 # The node's identity gets the Node authorizer and NodeRestriction, as on a real cluster. The kubelet is
-# reached on the bridge address: the default address types would look its host name up in DNS.
+# reached on the bridge address: the default address types would look its host name up in DNS. No
+# kube-proxy runs: with --enable-aggregator-routing the API server calls a Service-backed webhook (the
+# shipped install) at an endpoint's pod IP, which the bridge reaches.
 "$apiserver_bin" --dir "$state" --log-dir "$state/logs" --token-file "$state/node-tokens.csv" \
   --extra-controllers node-lifecycle-controller,taint-eviction-controller,pod-garbage-collector-controller \
-  --apiserver-arg=--kubelet-preferred-address-types=InternalIP "${apiserver_args[@]}" </dev/null >"$state/apiserver.ready" 9>&- &
+  --apiserver-arg=--kubelet-preferred-address-types=InternalIP --apiserver-arg=--enable-aggregator-routing=true \
+  "${apiserver_args[@]}" </dev/null >"$state/apiserver.ready" 9>&- &
 apiserver_pid=$!
 pids+=("$apiserver_pid")
 names[$apiserver_pid]=debugdead-apiserver
@@ -347,6 +359,12 @@ while read -r ref file; do
     die "importing $ref failed: $(tail -5 "$state/logs/images.log")"
   images+=("$ref")
 done <"$state/images/images.txt"
+for file in "${extra_archives[@]}"; do
+  ref="$(tar -xOf "$file" manifest.json | jq -r '.[0].RepoTags[0]')"
+  ctr -a "$sock" -n k8s.io images import "$file" >/dev/null 2>>"$state/logs/images.log" ||
+    die "importing $file failed: $(tail -5 "$state/logs/images.log")"
+  images+=("$ref")
+done
 images_imported_ms=$(($(now_ms) - t))
 
 # --- wait for the control plane ---------------------------------------------------------------------------
@@ -362,6 +380,26 @@ ca="$(jq -r .caFile <<<"$ready")"
 admin_token="$(jq -r .adminToken <<<"$ready")"
 node_kubeconfig="$(jq -r --arg u "system:node:$NODE_NAME" '.users[$u].kubeconfig' <<<"$ready")"
 scheduler_kubeconfig="$(jq -r '.users["system:kube-scheduler"].kubeconfig' <<<"$ready")"
+
+# --- the pods' way to the API server ---------------------------------------------------------------------
+# Pods reach the API server at the `kubernetes` Service (KUBERNETES_SERVICE_HOST/PORT, from its ClusterIP).
+# No kube-proxy translates that address, and kube-apiserver listens on 127.0.0.1 only: the ClusterIP becomes
+# a /32 address of this harness's bridge (gone with the bridge), where a forwarder passes each connection on
+# to the API server. Nothing else of the machine changes: no iptables rule, no sysctl (no route_localnet:
+# the forwarder connects from the host's own loopback).
+service="$(curl -sS --max-time 5 --cacert "$ca" -H "Authorization: Bearer $admin_token" "$url/api/v1/namespaces/default/services/kubernetes")"
+service_ip="$(jq -r '.spec.clusterIP // empty' <<<"$service")"
+service_port="$(jq -r '.spec.ports[0].port // empty' <<<"$service")"
+[[ -n "$service_ip" && -n "$service_port" ]] || die "no kubernetes Service to route: $service"
+ip addr add "$service_ip/32" dev "$BRIDGE"
+node_js="$repo/node_modules/.bin/node"
+[[ -x "$node_js" ]] || node_js="$(command -v node)" || die "no node to run the API forwarder (npm ci)"
+start api-forward "$node_js" "$here/api-forward.ts" "$service_ip" "$service_port" 127.0.0.1 "${url##*:}"
+for ((i = 0; i < 100; i++)); do
+  grep -q '^listening' "$state/logs/api-forward.log" 2>/dev/null && break
+  sleep 0.1
+done
+grep -q '^listening' "$state/logs/api-forward.log" || die "the API forwarder did not start: $(cat "$state/logs/api-forward.log")"
 
 # --- scheduler and kubelet --------------------------------------------------------------------------------
 start kube-scheduler "$bin/kube-scheduler" --kubeconfig="$scheduler_kubeconfig" \
@@ -427,11 +465,11 @@ done
 node_ready_ms=$(($(now_ms) - t))
 
 node_json="$(jq -nc --arg name "$NODE_NAME" --arg ip "$NODE_IP" --arg podCidr "$POD_CIDR" --arg bridge "$BRIDGE" \
-  --arg state "$state" --arg logs "$state/logs" --arg sock "$sock" \
+  --arg state "$state" --arg logs "$state/logs" --arg sock "$sock" --arg apiService "$service_ip:$service_port" \
   --argjson images "$(printf '%s\n' "${images[@]}" | jq -R . | jq -sc .)" \
   --argjson apiserverReadyMs "$apiserver_ready_ms" --argjson imagesBuiltMs "$images_built_ms" \
   --argjson imagesImportedMs "$images_imported_ms" --argjson kubeletReadyMs "$node_ready_ms" \
-  '{name: $name, ip: $ip, podCidr: $podCidr, bridge: $bridge, stateDir: $state, logDir: $logs,
+  '{name: $name, ip: $ip, podCidr: $podCidr, bridge: $bridge, apiService: $apiService, stateDir: $state, logDir: $logs,
     containerdSocket: $sock, images: $images,
     timings: {apiserverReadyMs: $apiserverReadyMs, imagesBuiltMs: $imagesBuiltMs,
               imagesImportedMs: $imagesImportedMs, kubeletToReadyMs: $kubeletReadyMs}}')"

