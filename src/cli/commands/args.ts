@@ -21,34 +21,41 @@ function usageHint(command: string): string {
 /** Rewrites kubectl spellings parseArgs does not know: `--bool=false` (returned in `negated`), `-n=value`. */
 function normalise(args: readonly string[], specs: FlagSpecs, command: string): { args: string[]; negated: string[] } {
   const negated: string[] = [];
-  const byShort = new Map(Object.entries(specs).flatMap(([name, spec]) => (spec.short ? [[spec.short, name]] : [])));
+  const shorts = new Set(Object.values(specs).flatMap((spec) => (spec.short ? [spec.short] : [])));
+  const end = args.indexOf('--');
+  const flags = end === -1 ? args : args.slice(0, end);
+  const afterFlags = end === -1 ? [] : args.slice(end);
   const result: string[] = [];
-  let flagsEnded = false;
-  for (const arg of args) {
-    if (flagsEnded || arg === '--') {
-      flagsEnded = true;
-      result.push(arg);
-      continue;
-    }
-    const long = /^--([^=]+)=(.*)$/s.exec(arg);
-    if (long && specs[long[1] ?? '']?.type === 'boolean') {
-      const [, name = '', value = ''] = long;
-      if (value === 'true') result.push(`--${name}`);
-      else if (value === 'false') negated.push(name);
-      else
-        throw new UsageError(
-          `invalid argument "${value}" for "--${name}" flag: use true or false\n${usageHint(command)}`,
-        );
-      continue;
-    }
-    const short = /^-([A-Za-z])=(.*)$/s.exec(arg);
-    if (short && byShort.has(short[1] ?? '')) {
-      result.push(`-${short[1] ?? ''}`, short[2] ?? '');
-      continue;
-    }
-    result.push(arg);
+  for (const arg of flags) {
+    const assignment = booleanAssignment(arg, specs);
+    if (assignment === undefined) result.push(...splitShortAssignment(arg, shorts));
+    else if (booleanValue(assignment.name, assignment.value, command)) result.push(`--${assignment.name}`);
+    else negated.push(assignment.name);
   }
-  return { args: result, negated };
+  return { args: [...result, ...afterFlags], negated };
+}
+
+/** `--name=value` where `name` is a boolean flag: its name and value; undefined for any other argument. */
+function booleanAssignment(arg: string, specs: FlagSpecs): { name: string; value: string } | undefined {
+  const match = /^--([^=]+)=(.*)$/s.exec(arg);
+  if (!match) return undefined;
+  const [, name = '', value = ''] = match;
+  return specs[name]?.type === 'boolean' ? { name, value } : undefined;
+}
+
+/** The value of kubectl's `--bool=true|false`; anything else is a usage error naming the flag. */
+function booleanValue(name: string, value: string, command: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new UsageError(`invalid argument "${value}" for "--${name}" flag: use true or false\n${usageHint(command)}`);
+}
+
+/** `-n=value` for a known shorthand becomes `-n value`; any other argument is kept as it is. */
+function splitShortAssignment(arg: string, shorts: ReadonlySet<string>): string[] {
+  const match = /^-([A-Za-z])=(.*)$/s.exec(arg);
+  if (!match) return [arg];
+  const [, letter = '', value = ''] = match;
+  return shorts.has(letter) ? [`-${letter}`, value] : [arg];
 }
 
 /** Parses the flags of one command; unknown flags and missing values are usage errors (exit 2). */

@@ -70,12 +70,10 @@ function analyse(args: readonly string[]): {
       continue;
     }
     if (!flagsEnded && word.startsWith('-')) {
-      const name = flagName(COMMAND_FLAGS[command] ?? specs, word) ?? flagName(COMMAND_FLAGS[''] ?? {}, word);
-      const spec = name === undefined ? undefined : (COMMAND_FLAGS[command] ?? specs)[name];
-      if (spec?.type === 'string' && !word.includes('=')) pending = name;
+      pending = flagAwaitingValue(specs, word);
       continue;
     }
-    if (command === '' && positionals.length === 0 && (COMMANDS as readonly string[]).includes(word)) {
+    if (command === '' && positionals.length === 0 && isCommand(word)) {
       command = word;
       specs = COMMAND_FLAGS[word] ?? {};
       continue;
@@ -83,6 +81,17 @@ function analyse(args: readonly string[]): {
     positionals.push(word);
   }
   return pending === undefined ? { command, positionals, specs } : { command, positionals, specs, pending };
+}
+
+/** A flag word whose value is the next word (`-n`, `--namespace` without `=`): its long name; else undefined. */
+function flagAwaitingValue(specs: FlagSpecs, word: string): string | undefined {
+  const name = flagName(specs, word) ?? flagName(COMMAND_FLAGS[''] ?? {}, word);
+  const spec = name === undefined ? undefined : specs[name];
+  return spec?.type === 'string' && !word.includes('=') ? name : undefined;
+}
+
+function isCommand(word: string): boolean {
+  return (COMMANDS as readonly string[]).includes(word);
 }
 
 function flagWords(specs: FlagSpecs): string[] {

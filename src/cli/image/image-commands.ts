@@ -8,7 +8,7 @@
  */
 import { ANNOTATIONS, type JsonObject, type Pod } from '../../mutation/index.js';
 import type { ImageCommands } from '../../mutation/image-command.js';
-import { directoryCache } from '../../registry/cache.js';
+import { directoryCache, type ImageCommandCache } from '../../registry/cache.js';
 import { credentialHelperRunner } from '../../registry/cred-helper.js';
 import { wantedPlatform, type Platform } from '../../registry/platform.js';
 import { formatReference, referenceToResolve, type ImageReference } from '../../registry/reference.js';
@@ -19,7 +19,7 @@ import { isObject, objectAt, objectsAt, stringAt, stringMapAt } from '../../muta
 import type { KubeClient } from '../kube/kube-client.js';
 import type { ImageCommandMode } from './image-command-flag.js';
 import { credentialsFor, readDockerConfig, readPullSecrets } from './pod-credentials.js';
-import { DEFAULT_BUDGET_MS } from './registry-access.js';
+import { DEFAULT_BUDGET_MS, type RegistryAccess } from './registry-access.js';
 
 interface Wanted {
   container: string;
@@ -84,6 +84,24 @@ function fix(
   }
 }
 
+/** What every image lookup of one run shares. */
+interface Lookup {
+  client: KubeClient;
+  access: RegistryAccess;
+  childEnv: CliContext['childEnv'];
+  source: Pod;
+  platform: Platform;
+  cache: ImageCommandCache | undefined;
+  signal: AbortSignal;
+}
+
+/** Why image commands are not known → the containers each reason is about, in the order they came. */
+type Problems = Map<string, string[]>;
+
+function addProblem(problems: Problems, line: string, container: string): void {
+  problems.set(line, [...(problems.get(line) ?? []), container]);
+}
+
 /**
  * Resolves the image commands for the copy's targets and returns the copy with `debug.dead/image-command`
  * (unchanged when nothing was resolved). Writes one line to stderr per reason something was not resolved.
@@ -98,32 +116,59 @@ export async function addImageCommands(
   const needed = containersNeedingImage(input.source, input.targets);
   if (needed.length === 0) return input.copy;
   const signal = AbortSignal.timeout(access.budgetMs > 0 ? access.budgetMs : DEFAULT_BUDGET_MS);
-
-  const wanted: Wanted[] = [];
-  const problems = new Map<string, string[]>();
-  const report = (line: string, container: string): void => {
-    problems.set(line, [...(problems.get(line) ?? []), container]);
+  const problems: Problems = new Map();
+  const wanted = referencesOf(needed, problems);
+  const lookup: Lookup = {
+    client,
+    access,
+    childEnv: context.childEnv,
+    source: input.source,
+    platform: await nodePlatform(client, input.source, signal),
+    cache: access.cacheDir === undefined ? undefined : directoryCache(access.cacheDir),
+    signal,
   };
+  const cached = await fromCache(wanted, lookup);
+  const resolved = { ...cached.resolved, ...(await fromRegistry(cached.misses, lookup, problems)) };
+  writeProblems(context, problems);
+  return withImageCommands(input.copy, resolved);
+}
+
+/** The reference to resolve for each container (the digest that ran, else the image); what cannot be read is a problem. */
+function referencesOf(needed: ReturnType<typeof containersNeedingImage>, problems: Problems): Wanted[] {
+  const wanted: Wanted[] = [];
   for (const container of needed) {
     const target = referenceToResolve(container.image, container.imageID);
-    if ('problem' in target) report(`cannot read its image reference: ${target.problem}`, container.name);
+    if ('problem' in target) addProblem(problems, `cannot read its image reference: ${target.problem}`, container.name);
     else wanted.push({ container: container.name, reference: target.reference });
   }
-  const platform = await nodePlatform(client, input.source, signal);
-  const cache = access.cacheDir === undefined ? undefined : directoryCache(access.cacheDir);
+  return wanted;
+}
+
+/** A digest already resolved costs no secret read and no request: the cached commands, and what is left to look up. */
+async function fromCache(
+  wanted: readonly Wanted[],
+  lookup: Lookup,
+): Promise<{ resolved: ImageCommands; misses: Wanted[] }> {
   const resolved: ImageCommands = {};
-  // A digest already resolved costs no secret read and no request.
   const misses: Wanted[] = [];
   for (const item of wanted) {
-    const cached = item.reference.digest === undefined ? undefined : await cache?.get(item.reference.digest, platform);
+    const digest = item.reference.digest;
+    const cached = digest === undefined ? undefined : await lookup.cache?.get(digest, lookup.platform);
     if (cached === undefined) misses.push(item);
     else resolved[item.container] = cached;
   }
-  const [secrets, dockerConfig] =
-    misses.length === 0
-      ? [{ secrets: [], unreadable: [] }, undefined]
-      : await Promise.all([readPullSecrets(client, input.source, signal), readDockerConfig(access.dockerConfigPath)]);
-  const deps = { fetch: access.fetch, runHelper: credentialHelperRunner(context.childEnv), cache, signal };
+  return { resolved, misses };
+}
+
+/** Reads the image commands from the registries, with the pod's pull secrets or the user's docker config; a failure is a problem. */
+async function fromRegistry(misses: readonly Wanted[], lookup: Lookup, problems: Problems): Promise<ImageCommands> {
+  if (misses.length === 0) return {};
+  const { client, access, source, platform, cache, signal } = lookup;
+  const [secrets, dockerConfig] = await Promise.all([
+    readPullSecrets(client, source, signal),
+    readDockerConfig(access.dockerConfigPath),
+  ]);
+  const deps = { fetch: access.fetch, runHelper: credentialHelperRunner(lookup.childEnv), cache, signal };
   const results = await Promise.all(
     misses.map(async (item) => ({
       item,
@@ -137,25 +182,36 @@ export async function addImageCommands(
       ),
     })),
   );
+  const resolved: ImageCommands = {};
   for (const { item, resolution } of results) {
     if (resolution.ok) resolved[item.container] = resolution.command;
     else
-      report(
+      addProblem(
+        problems,
         `${formatReference(item.reference)}: ${resolution.reason}. Fix: ${fix(resolution, formatReference(item.reference), item.reference.registry, secrets.unreadable)}`,
         item.container,
       );
   }
+  return resolved;
+}
+
+/** One note on stderr per reason, naming the containers it is about. */
+function writeProblems(context: CliContext, problems: Problems): void {
   for (const [line, containers] of problems) {
     const which = containers.map((name) => `"${name}"`).join(', ');
     context.stderr.write(
       `note: the image ENTRYPOINT/CMD of ${containers.length === 1 ? 'container' : 'containers'} ${which} is not known, so rerun cannot run the exact command (${line})\n`,
     );
   }
-  if (Object.keys(resolved).length === 0) return input.copy;
-  const metadata = isObject(input.copy.metadata) ? input.copy.metadata : {};
+}
+
+/** The copy with `debug.dead/image-command` set to what was resolved; the copy itself when nothing was. */
+function withImageCommands(copy: Pod, resolved: ImageCommands): Pod {
+  if (Object.keys(resolved).length === 0) return copy;
+  const metadata = isObject(copy.metadata) ? copy.metadata : {};
   const annotations = isObject(metadata.annotations) ? metadata.annotations : {};
   return {
-    ...input.copy,
+    ...copy,
     metadata: { ...metadata, annotations: { ...annotations, [ANNOTATIONS.imageCommand]: JSON.stringify(resolved) } },
   };
 }

@@ -125,7 +125,43 @@ export function translateStatus(
   endpoint: ApiEndpoint,
 ): Error {
   const message = statusMessage(body, text);
+  const admission = webhookRejection(status, message, operation) ?? policyRejection(status, message, operation);
+  if (admission !== undefined) return admission;
+  switch (status) {
+    case 401:
+      return new KubeApiError(
+        `the API server ${endpoint.server} rejected the credentials of context "${endpoint.contextName}" (401 Unauthorized): ` +
+          'log in again or refresh your kubeconfig (an expired token or certificate)',
+        { statusCode: status },
+      );
+    case 403:
+      return forbidden(status, body, message, operation, endpoint);
+    case 404:
+      return notFound(status, body, message, operation, endpoint);
+    case 409:
+      return conflict(status, message, operation);
+    case 422:
+      return new KubeApiError(`the API server rejected ${thing(operation)} as invalid: ${message}`, {
+        statusCode: status,
+      });
+    default:
+      return new KubeApiError(
+        `the API server ${endpoint.server} failed to ${operation.verb} ${thing(operation)} ${where(operation)} ` +
+          `(HTTP ${status}${withReason(body)}): ${message}` +
+          (status === 429 || status >= 500 ? '. Try again in a moment' : ''),
+        { statusCode: status },
+      );
+  }
+}
+
+/** The Status body's reason after a space (` NotFound`), or nothing. */
+function withReason(body: unknown): string {
   const reason = stringAt(body, 'reason');
+  return reason === undefined ? '' : ` ${reason}`;
+}
+
+/** An admission webhook that denied the request (debugdead's own or another), or that could not be called. */
+function webhookRejection(status: number, message: string, operation: ApiOperation): Error | undefined {
   const webhook = /admission webhook "([^"]+)" denied the request:?\s*(.*)$/s.exec(message);
   if (webhook) {
     const [, name = '', why = ''] = webhook;
@@ -143,74 +179,69 @@ export function translateStatus(
       { statusCode: status },
     );
   }
-  // A ValidatingAdmissionPolicy answers 422 (its default reason, Invalid) or the status its validation names.
+  return undefined;
+}
+
+/** A ValidatingAdmissionPolicy answers 422 (its default reason, Invalid) or the status its validation names. */
+function policyRejection(status: number, message: string, operation: ApiOperation): KubeApiError | undefined {
   const policy = VALIDATING_POLICY.exec(message);
-  if (policy) {
-    const [, name = '', binding] = policy;
+  if (!policy) return undefined;
+  const [, name = '', binding] = policy;
+  return new KubeApiError(
+    `the ValidatingAdmissionPolicy "${name}"${binding === undefined ? '' : ` (binding "${binding}")`} ${where(operation)} rejected ${thing(operation)}: ${message}. ` +
+      'It is a policy of the cluster, not a missing permission: change the pod to meet it, or ask whoever runs the policy',
+    { statusCode: status },
+  );
+}
+
+/** A 404: a missing namespace, a missing pod (with how to find the right one), or anything else not found. */
+function notFound(
+  status: number,
+  body: unknown,
+  message: string,
+  operation: ApiOperation,
+  endpoint: ApiEndpoint,
+): KubeApiError {
+  if (isMissingNamespace(body)) {
     return new KubeApiError(
-      `the ValidatingAdmissionPolicy "${name}"${binding === undefined ? '' : ` (binding "${binding}")`} ${where(operation)} rejected ${thing(operation)}: ${message}. ` +
-        'It is a policy of the cluster, not a missing permission: change the pod to meet it, or ask whoever runs the policy',
+      `namespace "${operation.namespace ?? ''}" not found: check -n/--namespace (kubectl get namespaces)`,
+      {
+        statusCode: status,
+      },
+    );
+  }
+  if (operation.resource === 'pods' && operation.name !== undefined) {
+    return new KubeApiError(
+      `pod "${operation.name}" not found ${where(operation)} (context "${endpoint.contextName}"). ` +
+        `List the pods with kubectl get pods -n ${operation.namespace ?? 'NAMESPACE'}, use -n for another namespace, ` +
+        'or run kubectl debugdead -A with no POD to pick a dead container anywhere',
       { statusCode: status },
     );
   }
-  switch (status) {
-    case 401:
-      return new KubeApiError(
-        `the API server ${endpoint.server} rejected the credentials of context "${endpoint.contextName}" (401 Unauthorized): ` +
-          'log in again or refresh your kubeconfig (an expired token or certificate)',
-        { statusCode: status },
-      );
-    case 403:
-      return forbidden(status, body, message, operation, endpoint);
-    case 404: {
-      if (
-        reason === 'NotFound' &&
-        isObject(body) &&
-        isObject(body.details) &&
-        stringAt(body.details, 'kind') === 'namespaces'
-      ) {
-        return new KubeApiError(
-          `namespace "${operation.namespace ?? ''}" not found: check -n/--namespace (kubectl get namespaces)`,
-          {
-            statusCode: status,
-          },
-        );
-      }
-      if (operation.resource === 'pods' && operation.name !== undefined) {
-        return new KubeApiError(
-          `pod "${operation.name}" not found ${where(operation)} (context "${endpoint.contextName}"). ` +
-            `List the pods with kubectl get pods -n ${operation.namespace ?? 'NAMESPACE'}, use -n for another namespace, ` +
-            'or run kubectl debugdead -A with no POD to pick a dead container anywhere',
-          { statusCode: status },
-        );
-      }
-      return new KubeApiError(`${thing(operation)} not found ${where(operation)}: ${message}`, { statusCode: status });
-    }
-    case 409:
-      if (operation.verb === 'delete') {
-        return new KubeApiError(
-          `${thing(operation)} ${where(operation)} was replaced since it was read (its uid changed): nothing deleted. Run the command again`,
-          { statusCode: status },
-        );
-      }
-      return new KubeApiError(
-        `${thing(operation)} already exists ${where(operation)}: ${message}. Run the command again`,
-        {
-          statusCode: status,
-        },
-      );
-    case 422:
-      return new KubeApiError(`the API server rejected ${thing(operation)} as invalid: ${message}`, {
-        statusCode: status,
-      });
-    default:
-      return new KubeApiError(
-        `the API server ${endpoint.server} failed to ${operation.verb} ${thing(operation)} ${where(operation)} ` +
-          `(HTTP ${status}${reason === undefined ? '' : ` ${reason}`}): ${message}` +
-          (status === 429 || status >= 500 ? '. Try again in a moment' : ''),
-        { statusCode: status },
-      );
+  return new KubeApiError(`${thing(operation)} not found ${where(operation)}: ${message}`, { statusCode: status });
+}
+
+/** A NotFound Status whose details name the kind `namespaces`: the namespace itself is missing. */
+function isMissingNamespace(body: unknown): boolean {
+  return (
+    stringAt(body, 'reason') === 'NotFound' &&
+    isObject(body) &&
+    isObject(body.details) &&
+    stringAt(body.details, 'kind') === 'namespaces'
+  );
+}
+
+/** A 409: a delete whose uid precondition failed, or a create whose name is taken. */
+function conflict(status: number, message: string, operation: ApiOperation): KubeApiError {
+  if (operation.verb === 'delete') {
+    return new KubeApiError(
+      `${thing(operation)} ${where(operation)} was replaced since it was read (its uid changed): nothing deleted. Run the command again`,
+      { statusCode: status },
+    );
   }
+  return new KubeApiError(`${thing(operation)} already exists ${where(operation)}: ${message}. Run the command again`, {
+    statusCode: status,
+  });
 }
 
 const TLS_CODES = new Set([

@@ -103,7 +103,6 @@ async function runLibraryExec(
   const { Exec } = await import('@kubernetes/client-node');
   const stdin = context.stdin;
   const tty = context.stdinIsTTY;
-  const where = `${target.namespace}/${target.name}`;
   const ending = Promise.withResolvers<Ending>();
   // In raw mode the terminal sends Ctrl-C to the shell as a byte. A SIGINT that still reaches us (stdin is not a
   // terminal, or kill -INT) ends the session, as it would end kubectl exec.
@@ -134,44 +133,8 @@ async function runLibraryExec(
         ending.resolve({ kind: 'status', status });
       },
     ) as Promise<unknown> as Promise<ExecSocket>;
-    // The upgrade has no timeout of its own: Ctrl-C must be able to end the wait for it too.
-    const opened = await Promise.race([
-      connecting.catch((error: unknown) => {
-        throw openFailure(error, client, target);
-      }),
-      ending.promise.then(() => undefined),
-    ]);
-    if (opened === undefined) {
-      connecting.then(
-        (late) => {
-          late.close();
-        },
-        () => undefined,
-      );
-    } else {
-      socket = opened;
-      socket.once('close', () => {
-        ending.resolve({ kind: 'closed' });
-      });
-      // Closed before we listened (frames and close can come with the upgrade response).
-      if (socket.readyState === SOCKET_CLOSED) ending.resolve({ kind: 'closed' });
-    }
-    const end = await ending.promise;
-    if (end.kind === 'interrupted') return EXIT_INTERRUPTED;
-    if (end.kind === 'closed') {
-      const why =
-        inputState.ended && socket?.protocol !== 'v5.channel.k8s.io'
-          ? `: stdin ended, and the API server speaks ${socket?.protocol ?? 'an older protocol'}, which cannot pass the ` +
-            'end of input on without closing the connection (Kubernetes 1.30 and later can, and so can kubectl on PATH)'
-          : ' (the API server, a proxy or the network cut it)';
-      throw new ChildProcessError(
-        `the connection to the shell in ${where} closed before the shell reported how it ended${why}. ${copyLeft(target)}`,
-      );
-    }
-    const code = exitCodeOf(end.status);
-    if (code !== undefined) return code;
-    const message = end.status.message ?? end.status.reason ?? 'the API server reported a failure';
-    throw new ChildProcessError(`cannot open a shell in ${where}: ${message}. ${copyLeft(target)}`);
+    socket = await openSocket(connecting, ending, client, target);
+    return sessionOutcome(await ending.promise, socket, inputState.ended, target);
   } finally {
     release();
     stdin.unpipe(input);
@@ -179,4 +142,61 @@ async function runLibraryExec(
     socket?.close();
     if (tty) stdin.setRawMode?.(false);
   }
+}
+
+/**
+ * Waits for the upgrade or the end of the session, whichever comes first (the upgrade has no timeout of its own:
+ * Ctrl-C must be able to end the wait for it too). The open socket, watched for its close; undefined when the
+ * session ended first (a socket that opens late is closed at once).
+ */
+async function openSocket(
+  connecting: Promise<ExecSocket>,
+  ending: PromiseWithResolvers<Ending>,
+  client: KubeClient,
+  target: ShellTarget,
+): Promise<ExecSocket | undefined> {
+  const opened = await Promise.race([
+    connecting.catch((error: unknown) => {
+      throw openFailure(error, client, target);
+    }),
+    ending.promise.then(() => undefined),
+  ]);
+  if (opened === undefined) {
+    connecting.then(
+      (late) => {
+        late.close();
+      },
+      () => undefined,
+    );
+    return undefined;
+  }
+  opened.once('close', () => {
+    ending.resolve({ kind: 'closed' });
+  });
+  // Closed before we listened (frames and close can come with the upgrade response).
+  if (opened.readyState === SOCKET_CLOSED) ending.resolve({ kind: 'closed' });
+  return opened;
+}
+
+/** How the session ended → the shell's exit code; throws when there is none to give. */
+function sessionOutcome(end: Ending, socket: ExecSocket | undefined, stdinEnded: boolean, target: ShellTarget): number {
+  if (end.kind === 'interrupted') return EXIT_INTERRUPTED;
+  const where = `${target.namespace}/${target.name}`;
+  if (end.kind === 'closed') {
+    throw new ChildProcessError(
+      `the connection to the shell in ${where} closed before the shell reported how it ended${whyClosed(socket, stdinEnded)}. ${copyLeft(target)}`,
+    );
+  }
+  const code = exitCodeOf(end.status);
+  if (code !== undefined) return code;
+  const message = end.status.message ?? end.status.reason ?? 'the API server reported a failure';
+  throw new ChildProcessError(`cannot open a shell in ${where}: ${message}. ${copyLeft(target)}`);
+}
+
+/** Why the connection closed with no exit status: stdin ended on a protocol that cannot say so, or a cut. */
+function whyClosed(socket: ExecSocket | undefined, stdinEnded: boolean): string {
+  return stdinEnded && socket?.protocol !== 'v5.channel.k8s.io'
+    ? `: stdin ended, and the API server speaks ${socket?.protocol ?? 'an older protocol'}, which cannot pass the ` +
+        'end of input on without closing the connection (Kubernetes 1.30 and later can, and so can kubectl on PATH)'
+    : ' (the API server, a proxy or the network cut it)';
 }

@@ -60,6 +60,16 @@ function resourcePath(operation: ApiOperation): string {
   return `${api}${namespace}/${operation.resource}${name}`;
 }
 
+/** The parsed body of a response; undefined when it is empty or not JSON. */
+function parseJsonOrUndefined(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 export class KubeClient {
   /** The namespace commands act in: -n, else the context's, else "default". */
   readonly namespace: string;
@@ -94,6 +104,18 @@ export class KubeClient {
   }
 
   private async call(call: Call): Promise<unknown> {
+    const context = await this.request(call);
+    const { status, text } = await this.send(context, call);
+    const body = parseJsonOrUndefined(text);
+    if (status >= 400) throw translateStatus(status, body, text, call.operation, this.endpoint);
+    if (!isObject(body)) {
+      throw translateStatus(502, undefined, `not a JSON object: ${text.slice(0, 200)}`, call.operation, this.endpoint);
+    }
+    return body;
+  }
+
+  /** The request of a call: its URL, headers and body, credentials, the shared connection pool and a timeout. */
+  private async request(call: Call): Promise<RequestContext> {
     const url = new URL(`${this.server}${resourcePath(call.operation)}`);
     for (const [key, value] of Object.entries(call.query ?? {})) url.searchParams.set(key, value);
     const context = new this.library.RequestContext(url.toString(), call.method);
@@ -103,6 +125,17 @@ export class KubeClient {
       context.setHeaderParam('Content-Type', 'application/json');
       context.setBody(JSON.stringify(call.body));
     }
+    await this.authenticate(context);
+    // One connection pool for the whole command (the library builds a new one for every request).
+    if (this.dispatcher === undefined) this.dispatcher = context.getDispatcher();
+    else context.setDispatcher(this.dispatcher);
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    context.setSignal(call.signal === undefined ? timeout : AbortSignal.any([timeout, call.signal]));
+    return context;
+  }
+
+  /** Adds the context's credentials (token, client certificate, exec plugin); a failure names the kubeconfig user. */
+  private async authenticate(context: RequestContext): Promise<void> {
     try {
       await this.resolved.config.applySecurityAuthentication(context);
     } catch (error) {
@@ -112,12 +145,10 @@ export class KubeClient {
         { cause: error },
       );
     }
-    // One connection pool for the whole command (the library builds a new one for every request).
-    if (this.dispatcher === undefined) this.dispatcher = context.getDispatcher();
-    else context.setDispatcher(this.dispatcher);
-    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-    context.setSignal(call.signal === undefined ? timeout : AbortSignal.any([timeout, call.signal]));
+  }
 
+  /** Sends the request: its status and text, its warnings passed on; a failure to get an answer is translated. */
+  private async send(context: RequestContext, call: Call): Promise<{ status: number; text: string }> {
     let status: number;
     let text: string;
     let warning: string | undefined;
@@ -131,17 +162,7 @@ export class KubeClient {
       throw translateNetworkError(error, call.operation, this.endpoint);
     }
     for (const message of parseWarningHeader(warning)) this.options.onWarning?.(message);
-    let body: unknown;
-    try {
-      body = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if (status >= 400) throw translateStatus(status, body, text, call.operation, this.endpoint);
-    if (!isObject(body)) {
-      throw translateStatus(502, undefined, `not a JSON object: ${text.slice(0, 200)}`, call.operation, this.endpoint);
-    }
-    return body;
+    return { status, text };
   }
 
   async getPod(namespace: string, name: string, signal?: AbortSignal): Promise<Pod> {

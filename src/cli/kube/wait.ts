@@ -276,57 +276,95 @@ class PodChanges {
   }
 }
 
+/** The copy's Warning events, each printed once; a 403 turns them off, with a note saying so. */
+class WarningEvents {
+  private readonly seen = new Set<string>();
+  private readable = true;
+
+  constructor(
+    private readonly client: PodWatcher,
+    private readonly options: WaitOptions,
+    private readonly progress: Progress,
+  ) {}
+
+  /** Prints the Warning events not printed yet; 'interrupted' when the signal fired during the read. */
+  async printNew(): Promise<'interrupted' | undefined> {
+    if (!this.readable) return undefined;
+    const { namespace, name, uid, targets, signal } = this.options;
+    try {
+      const events = await this.client.listPodEvents(namespace, name, uid, signal);
+      const fresh = events
+        .filter((event) => stringAt(event, 'type') === 'Warning')
+        .filter((event) => !this.seen.has(eventKey(event)))
+        .sort((a, b) => eventTime(a).localeCompare(eventTime(b)));
+      for (const event of fresh) {
+        this.seen.add(eventKey(event));
+        this.progress.print(eventLines(event, targets));
+      }
+    } catch (error) {
+      if (aborted(signal)) return 'interrupted';
+      if (statusCode(error) !== 403) throw error;
+      this.readable = false;
+      this.progress.print([`  (events are not shown: ${(error as Error).message.split('. ')[0] ?? 'forbidden'})`]);
+    }
+    return undefined;
+  }
+}
+
+function eventKey(event: JsonObject): string {
+  return stringAt(event.metadata, 'name') ?? JSON.stringify(event);
+}
+
+/** Polls the pod and watches it from then on; `over` when the poll ends the wait (interrupted, or deleted). */
+async function poll(
+  client: PodWatcher,
+  changes: PodChanges,
+  options: WaitOptions,
+  previous: Pod | undefined,
+): Promise<{ pod: Pod } | { over: WaitOutcome }> {
+  const { namespace, name, signal } = options;
+  let pod: Pod;
+  try {
+    pod = await client.getPod(namespace, name, signal);
+  } catch (error) {
+    if (aborted(signal)) return { over: { kind: 'interrupted', pod: previous } };
+    if (statusCode(error) === 404) {
+      return { over: { kind: 'stopped', pod: previous, reason: 'the copy was deleted while waiting for it' } };
+    }
+    throw error;
+  }
+  changes.watchAfter(pod);
+  return { pod };
+}
+
+/** The end of the wait that the pod's state decides: its kept-alive containers run, or it never will. */
+function verdictOf(pod: Pod, targets: WaitTargets): WaitOutcome | undefined {
+  if (targetsRunning(pod, targets)) return { kind: 'running', pod };
+  const stopped = stoppedReason(pod, targets);
+  return stopped === undefined ? undefined : { kind: 'stopped', pod, reason: stopped };
+}
+
 export async function waitForCopy(client: PodWatcher, options: WaitOptions): Promise<WaitOutcome> {
-  const { namespace, name, uid, targets, signal } = options;
-  const progress = new Progress(options.stderr, name);
-  const changes = new PodChanges(client, namespace, name);
+  const { targets, signal } = options;
+  const progress = new Progress(options.stderr, options.name);
+  const changes = new PodChanges(client, options.namespace, options.name);
+  const events = new WarningEvents(client, options, progress);
   const deadline = performance.now() + options.timeoutMs;
   const maxLooks = Math.ceil(options.timeoutMs / Math.max(1, options.pollIntervalMs)) + 2;
-  const seen = new Set<string>();
-  let eventsReadable = true;
   let pod: Pod | undefined;
   try {
     // `look` counts the polls only: changes from the watch come on top, bounded by the deadline.
     for (let look = 0; look < maxLooks;) {
       if (aborted(signal)) return { kind: 'interrupted', pod };
       const changed = changes.take();
-      if (changed !== undefined) {
-        pod = changed;
-      } else {
-        look += 1;
-        try {
-          pod = await client.getPod(namespace, name, signal);
-        } catch (error) {
-          if (aborted(signal)) return { kind: 'interrupted', pod };
-          if (statusCode(error) === 404)
-            return { kind: 'stopped', pod, reason: 'the copy was deleted while waiting for it' };
-          throw error;
-        }
-        changes.watchAfter(pod);
-      }
-      const running = targetsRunning(pod, targets);
-      const stopped = stoppedReason(pod, targets);
-      if (!running && stopped === undefined) progress.update(describeProgress(pod, targets));
-      if (eventsReadable) {
-        try {
-          const events = await client.listPodEvents(namespace, name, uid, signal);
-          const fresh = events
-            .filter((event) => stringAt(event, 'type') === 'Warning')
-            .filter((event) => !seen.has(stringAt(event.metadata, 'name') ?? JSON.stringify(event)))
-            .sort((a, b) => eventTime(a).localeCompare(eventTime(b)));
-          for (const event of fresh) {
-            seen.add(stringAt(event.metadata, 'name') ?? JSON.stringify(event));
-            progress.print(eventLines(event, targets));
-          }
-        } catch (error) {
-          if (aborted(signal)) return { kind: 'interrupted', pod };
-          if (statusCode(error) !== 403) throw error;
-          eventsReadable = false;
-          progress.print([`  (events are not shown: ${(error as Error).message.split('. ')[0] ?? 'forbidden'})`]);
-        }
-      }
-      if (running) return { kind: 'running', pod };
-      if (stopped !== undefined) return { kind: 'stopped', pod, reason: stopped };
+      if (changed === undefined) look += 1;
+      const current = changed === undefined ? await poll(client, changes, options, pod) : { pod: changed };
+      if ('over' in current) return current.over;
+      pod = current.pod;
+      const verdict = verdictOf(pod, targets);
+      if (verdict === undefined) progress.update(describeProgress(pod, targets));
+      if ((await events.printNew()) === 'interrupted') return { kind: 'interrupted', pod };
+      if (verdict !== undefined) return verdict;
       const remaining = deadline - performance.now();
       if (remaining <= 0) break;
       try {

@@ -45,15 +45,30 @@ const ctrl = (key: PromptKey, ...names: string[]): boolean => key.ctrl === true 
 type KeyAction = 'cancel' | 'choose' | 'up' | 'down' | 'erase' | 'clear' | 'type' | 'ignore';
 
 function keyAction(key: PromptKey, query: string): KeyAction {
+  if (isCancel(key, query)) return 'cancel';
+  return editingAction(key) ?? (isText(key) ? 'type' : 'ignore');
+}
+
+/** Esc, Ctrl-C, Ctrl-G, and Ctrl-D on an empty query give up. */
+function isCancel(key: PromptKey, query: string): boolean {
+  return ctrl(key, 'c', 'g') || key.name === 'escape' || (ctrl(key, 'd') && query === '');
+}
+
+/** Enter; ↑ (Ctrl-P, Ctrl-K); ↓ (Tab, Ctrl-N, Ctrl-J); Backspace; Ctrl-U. Undefined for any other key. */
+function editingAction(key: PromptKey): KeyAction | undefined {
   const name = key.name;
-  if (ctrl(key, 'c', 'g') || name === 'escape' || (ctrl(key, 'd') && query === '')) return 'cancel';
   if (name === 'return' || name === 'enter') return 'choose';
   if (name === 'up' || ctrl(key, 'p', 'k')) return 'up';
   if (name === 'down' || name === 'tab' || ctrl(key, 'n', 'j')) return 'down';
   if (name === 'backspace') return 'erase';
   if (ctrl(key, 'u')) return 'clear';
+  return undefined;
+}
+
+/** A key that types text: printable, without Ctrl or Meta. */
+function isText(key: PromptKey): boolean {
   const text = key.sequence ?? '';
-  return key.ctrl !== true && key.meta !== true && text.length > 0 && !CONTROL.test(text) ? 'type' : 'ignore';
+  return key.ctrl !== true && key.meta !== true && text.length > 0 && !CONTROL.test(text);
 }
 
 export function pressKey(state: PromptState, key: PromptKey, lines: readonly string[]): PromptStep {

@@ -9,6 +9,7 @@ import {
   parseImageCommand,
   type ImageCommand,
   type ImageCommands,
+  type MutationSummary,
   type Pod,
 } from '../../mutation/index.js';
 import { runtimeArgv } from '../../mutation/image-command.js';
@@ -94,72 +95,115 @@ export function originalLines(state: CopyState, container: string, image?: Image
   return [`  command: ${shellJoin(command)}`, ...(args === null ? [] : [`  args:    ${shellJoin(args)}`])];
 }
 
-export function renderReport(pod: Pod, options: ReportOptions): string {
-  const name = stringAt(pod.metadata, 'name') ?? '';
-  const namespace = stringAt(pod.metadata, 'namespace') ?? '';
-  const source = stringMapAt(pod.metadata, 'annotations')[ANNOTATIONS.source] ?? '(unknown source)';
+/** What the report says about a copy, read once from the pod. */
+interface ReportedCopy {
+  pod: Pod;
+  name: string;
+  namespace: string;
+  state: CopyState;
+  mountPath: string;
+  containers: string[];
+  initContainers: string[];
+}
+
+function reportedCopy(pod: Pod): ReportedCopy {
   const state = copyState(pod);
-  const summary = state.summary;
-  const mountPath = summary?.mountPath ?? '/debug-dead';
-  const containers = summary?.containers ?? [];
-  const initContainers = summary?.initContainers ?? [];
-  const kept = [...containers, ...initContainers.map((init) => `${init} (init container)`)];
-  const lines: string[] = [];
-  lines.push(
-    `${options.running ? 'Running' : 'Created'}: ${namespace}/${name}, a copy of ${source}` +
-      (kept.length === 0 ? '.' : ` with ${kept.join(', ')} kept alive.`),
-  );
-  if (!options.running)
-    lines.push('It is not running yet (--no-wait): kubectl get pod -n ' + `${shellQuote(namespace)} ${name} -w`);
+  return {
+    pod,
+    name: stringAt(pod.metadata, 'name') ?? '',
+    namespace: stringAt(pod.metadata, 'namespace') ?? '',
+    state,
+    mountPath: state.summary?.mountPath ?? '/debug-dead',
+    containers: state.summary?.containers ?? [],
+    initContainers: state.summary?.initContainers ?? [],
+  };
+}
 
-  for (const container of [...containers, ...initContainers]) {
-    lines.push('', `Open a shell in ${container} with the tools on PATH:`);
-    lines.push(`  ${shellJoin(shellCommand(namespace, name, container, mountPath, options.kubectlFlags))}`);
-  }
-  const images = imageCommandsOf(pod);
-  for (const container of [...containers, ...initContainers]) {
-    lines.push('', `Original command of ${container}:`, ...originalLines(state, container, images[container]));
-  }
-  lines.push('', `Reproduce the crash in the shell: ${mountPath}/rerun`);
-  if (initContainers.length > 0) {
-    lines.push(`The containers after ${initContainers.join(', ')} do not start while it is kept alive.`);
-  }
+export function renderReport(pod: Pod, options: ReportOptions): string {
+  const copy = reportedCopy(pod);
+  const notes = copy.state.summary === undefined ? [] : noteLines(pod, copy.state.summary);
+  const lines = [
+    ...headlineLines(copy, options.running),
+    ...shellLines(copy, options.kubectlFlags),
+    ...originalCommandLines(copy),
+    '',
+    `Reproduce the crash in the shell: ${copy.mountPath}/rerun`,
+    ...(copy.initContainers.length > 0
+      ? [`The containers after ${copy.initContainers.join(', ')} do not start while it is kept alive.`]
+      : []),
+    ...(notes.length > 0 ? ['', ...notes] : []),
+    '',
+    'Clean up:',
+    `  ${cleanupCommand(copy.namespace, copy.name, options.kubectlFlags)}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
 
+/** Running or created, of which source, with which containers kept alive; how to watch it when not running. */
+function headlineLines(copy: ReportedCopy, running: boolean): string[] {
+  const { pod, namespace, name } = copy;
+  const source = stringMapAt(pod.metadata, 'annotations')[ANNOTATIONS.source] ?? '(unknown source)';
+  const kept = [...copy.containers, ...copy.initContainers.map((init) => `${init} (init container)`)];
+  const headline =
+    `${running ? 'Running' : 'Created'}: ${namespace}/${name}, a copy of ${source}` +
+    (kept.length === 0 ? '.' : ` with ${kept.join(', ')} kept alive.`);
+  if (running) return [headline];
+  return [headline, 'It is not running yet (--no-wait): kubectl get pod -n ' + `${shellQuote(namespace)} ${name} -w`];
+}
+
+/** For each kept-alive container, the kubectl exec line that opens a shell with the tools on PATH. */
+function shellLines(copy: ReportedCopy, kubectlFlags: string[]): string[] {
+  return [...copy.containers, ...copy.initContainers].flatMap((container) => [
+    '',
+    `Open a shell in ${container} with the tools on PATH:`,
+    `  ${shellJoin(shellCommand(copy.namespace, copy.name, container, copy.mountPath, kubectlFlags))}`,
+  ]);
+}
+
+/** For each kept-alive container, the command it ran before it was kept alive. */
+function originalCommandLines(copy: ReportedCopy): string[] {
+  const images = imageCommandsOf(copy.pod);
+  return [...copy.containers, ...copy.initContainers].flatMap((container) => [
+    '',
+    `Original command of ${container}:`,
+    ...originalLines(copy.state, container, images[container]),
+  ]);
+}
+
+/** What differs from the source: tools image, replaced and read-only volumes, removed probes, time to live. */
+function noteLines(pod: Pod, summary: MutationSummary): string[] {
   const notes: string[] = [];
-  if (summary !== undefined && summary.toolsImage !== '') {
+  if (summary.toolsImage !== '') {
     const chosen = ANNOTATIONS.image in stringMapAt(pod.metadata, 'annotations');
     notes.push(
       `Tools image: ${summary.toolsImage} (${chosen ? 'from --image' : 'the default; --image chooses another'})`,
     );
   }
-  if (summary !== undefined && summary.volumesReplaced.length > 0) {
+  if (summary.volumesReplaced.length > 0) {
     notes.push(
       `Volumes replaced by empty directories (their data is not in the copy): ${summary.volumesReplaced.join(', ')}`,
     );
   }
-  if (summary !== undefined && summary.volumesReadOnly.length > 0) {
+  if (summary.volumesReadOnly.length > 0) {
     notes.push(`Volumes mounted read-only: ${summary.volumesReadOnly.join(', ')}`);
   }
-  const probes = Object.entries(summary?.probesRemoved ?? {}).filter(([, removed]) => removed.length > 0);
+  const probes = Object.entries(summary.probesRemoved).filter(([, removed]) => removed.length > 0);
   if (probes.length > 0) {
     notes.push(
       `Probes removed: ${probes.map(([container, removed]) => `${container} (${removed.join(', ')})`).join('; ')}`,
     );
   }
-  const until = expiry(pod);
-  const ttl =
-    summary === undefined || summary.activeDeadlineSeconds === 0
-      ? undefined
-      : formatDuration(summary.activeDeadlineSeconds);
-  if (ttl !== undefined) {
-    notes.push(
-      until === undefined
-        ? `Time to live: ${ttl} from when it starts (spec.activeDeadlineSeconds)`
-        : `Time to live: ${ttl}, until ${until.toISOString().replace('.000Z', 'Z')} (then the pod stops; delete it earlier when done)`,
-    );
-  }
-  if (notes.length > 0) lines.push('', ...notes);
+  return [...notes, ...ttlNote(pod, summary)];
+}
 
-  lines.push('', 'Clean up:', `  ${cleanupCommand(namespace, name, options.kubectlFlags)}`);
-  return `${lines.join('\n')}\n`;
+/** How long the copy lives (spec.activeDeadlineSeconds), and until when once it started; nothing without one. */
+function ttlNote(pod: Pod, summary: MutationSummary): string[] {
+  if (summary.activeDeadlineSeconds === 0) return [];
+  const ttl = formatDuration(summary.activeDeadlineSeconds);
+  const until = expiry(pod);
+  return [
+    until === undefined
+      ? `Time to live: ${ttl} from when it starts (spec.activeDeadlineSeconds)`
+      : `Time to live: ${ttl}, until ${until.toISOString().replace('.000Z', 'Z')} (then the pod stops; delete it earlier when done)`,
+  ];
 }
