@@ -301,3 +301,23 @@ export function translateNetworkError(error: unknown, operation: ApiOperation, e
     { cause: error },
   );
 }
+
+/**
+ * Why an exec upgrade failed, in the API server's terms: an HTTP refusal (ws keeps only its status code), a
+ * network failure, or else `fallback` with the error's own message.
+ */
+export function translateExecFailure(
+  error: unknown,
+  endpoint: { server: string; contextName: string },
+  target: { namespace: string; name: string },
+  fallback: (message: string) => string,
+): string {
+  // ws rejects with an ErrorEvent whose `error` is the Error.
+  const cause = (error as { error?: unknown }).error ?? error;
+  const message = cause instanceof Error ? cause.message : String((error as { message?: unknown }).message);
+  const operation = { verb: 'create', resource: 'pods/exec', namespace: target.namespace, name: target.name } as const;
+  const refused = /^Unexpected server response: (\d{3})$/.exec(message);
+  if (refused !== null) return translateStatus(Number(refused[1]), undefined, message, operation, endpoint).message;
+  if (networkCode(cause) !== undefined) return translateNetworkError(cause, operation, endpoint).message;
+  return fallback(message);
+}

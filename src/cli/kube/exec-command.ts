@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import type { V1Status } from '@kubernetes/client-node';
 import { ChildProcessError } from '../cli-errors.js';
 import type { CliContext } from '../context.js';
-import { translateNetworkError, translateStatus, networkCode } from './api-errors.js';
+import { translateExecFailure } from './api-errors.js';
 import type { KubeClient } from './kube-client.js';
 import { findExecutable } from '../picker/which.js';
 
@@ -120,22 +120,12 @@ async function runLibrary(
       },
     )) as Socket;
   } catch (error) {
-    const cause = (error as { error?: unknown }).error ?? error;
-    const message = cause instanceof Error ? cause.message : String((error as { message?: unknown }).message);
-    const operation = {
-      verb: 'create',
-      resource: 'pods/exec',
-      namespace: target.namespace,
-      name: target.name,
-    } as const;
-    const endpoint = { server: client.server, contextName: client.contextName };
-    const refused = /^Unexpected server response: (\d{3})$/.exec(message);
-    const translated =
-      refused !== null
-        ? translateStatus(Number(refused[1]), undefined, message, operation, endpoint).message
-        : networkCode(cause) !== undefined
-          ? translateNetworkError(cause, operation, endpoint).message
-          : `cannot run ${command.join(' ')} in ${where}: ${message}`;
+    const translated = translateExecFailure(
+      error,
+      { server: client.server, contextName: client.contextName },
+      target,
+      (message) => `cannot run ${command.join(' ')} in ${where}: ${message}`,
+    );
     throw new ChildProcessError(translated, { cause: error });
   }
   socket.once('close', () => {

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { V1Status } from '@kubernetes/client-node';
-import { networkCode, translateNetworkError, translateStatus } from './api-errors.js';
+import { translateExecFailure } from './api-errors.js';
 import { ChildProcessError } from '../cli-errors.js';
 import type { CliContext } from '../context.js';
 import type { KubeClient } from './kube-client.js';
@@ -72,20 +72,14 @@ function exitCodeOf(status: V1Status): number | undefined {
   return Number.isInteger(code) && code >= 0 ? code : undefined;
 }
 
-/** The upgrade failed: an HTTP refusal (ws only keeps its status code) or a network failure, translated. */
+/** The upgrade failed: an HTTP refusal or a network failure, translated. */
 function openFailure(error: unknown, client: KubeClient, target: ShellTarget): ChildProcessError {
-  // ws rejects with an ErrorEvent whose `error` is the Error.
-  const cause = (error as { error?: unknown }).error ?? error;
-  const message = cause instanceof Error ? cause.message : String((error as { message?: unknown }).message);
-  const operation = { verb: 'create', resource: 'pods/exec', namespace: target.namespace, name: target.name } as const;
-  const endpoint = { server: client.server, contextName: client.contextName };
-  const refused = /^Unexpected server response: (\d{3})$/.exec(message);
-  const translated =
-    refused !== null
-      ? translateStatus(Number(refused[1]), undefined, message, operation, endpoint).message
-      : networkCode(cause) !== undefined
-        ? translateNetworkError(cause, operation, endpoint).message
-        : `cannot open a shell in ${target.namespace}/${target.name}: ${message}`;
+  const translated = translateExecFailure(
+    error,
+    { server: client.server, contextName: client.contextName },
+    target,
+    (message) => `cannot open a shell in ${target.namespace}/${target.name}: ${message}`,
+  );
   return new ChildProcessError(`${translated}. ${copyLeft(target)}`, { cause: error });
 }
 
