@@ -7,6 +7,7 @@ import { dump } from 'js-yaml';
 import type { JsonValue } from '../../src/mutation/index.js';
 import { readYamlDocuments, toYaml } from '../../src/cli/text/yaml.js';
 import { deploymentPod } from './fixtures.js';
+import { jsonValue } from '../helpers/json-arbitrary.js';
 
 /** The documents read, or 'error' when the text is refused. */
 async function read(text: string): Promise<unknown[] | 'error'> {
@@ -53,21 +54,7 @@ const text = fc.oneof(
     'http://x:80/y',
   ),
 );
-const json = fc.letrec((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small' },
-    text,
-    fc.integer(),
-    fc.double({ noNaN: true, noDefaultInfinity: true }),
-    fc.boolean(),
-    fc.constant(null),
-    tie('array'),
-    tie('object'),
-  ),
-  array: fc.array(tie('value'), { maxLength: 4 }),
-  object: fc.dictionary(text, tie('value'), { maxKeys: 4 }),
-}));
-const documents = fc.dictionary(text, json.value, { minKeys: 1, maxKeys: 5 });
+const documents = fc.dictionary(text, jsonValue(text), { minKeys: 1, maxKeys: 5 });
 
 describe('readYamlDocuments: manifests as the YAML 1.2 core schema reads them (js-yaml)', () => {
   it('reads the heapster example; our layout and js-yaml’s give back the pod that was written', async () => {

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { YAML11_SCHEMA, load } from 'js-yaml';
 import type { JsonValue } from '../../src/mutation/index.js';
 import { readYamlDocuments, toYaml } from '../../src/cli/text/yaml.js';
+import { jsonValue } from '../helpers/json-arbitrary.js';
 
 /** Reads YAML back under YAML 1.2 (js-yaml's default) and YAML 1.1 (the family kubectl's parser belongs to). */
 function both(text: string): [unknown, unknown] {
@@ -120,22 +121,8 @@ describe('toYaml: JSON values as YAML that reads back identically', () => {
         '\t\nx',
       ),
     );
-    const json = fc.letrec((tie) => ({
-      value: fc.oneof(
-        { depthSize: 'small' },
-        text,
-        fc.integer(),
-        fc.double({ noNaN: true, noDefaultInfinity: true }),
-        fc.boolean(),
-        fc.constant(null),
-        tie('array'),
-        tie('object'),
-      ),
-      array: fc.array(tie('value'), { maxLength: 4 }),
-      object: fc.dictionary(text, tie('value'), { maxKeys: 4 }),
-    }));
     await fc.assert(
-      fc.asyncProperty(json.value, async (value) => {
+      fc.asyncProperty(jsonValue(text), async (value) => {
         const yaml = await toYaml(value as JsonValue);
         for (const read of both(yaml)) assert.deepEqual(read, normalised(value as JsonValue), yaml);
         assert.deepEqual(
