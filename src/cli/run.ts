@@ -50,7 +50,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     }
     if (wantsHelp(args)) return await printHelp(command, context);
     if (command === undefined && wantsVersion(args)) {
-      const { versionText } = await import('./build-info.js');
+      const { versionText } = await import('../build-info.js');
       context.stdout.write(versionText(context.nodeVersion));
       return 0;
     }

@@ -3,9 +3,10 @@
  * `debugdead-webhook`: the entry point. The only place that reads process.argv and process.env; it builds
  * the logger, metrics, app and server and wires the signals.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
+import { readBuildInfo } from '../build-info.js';
 import { UsageError } from '../errors.js';
 import { ensureLocalCertificates } from '../tls/local.js';
 import type { TlsPaths } from '../tls/material.js';
@@ -24,18 +25,6 @@ function shellPath(target: string): string {
 function exampleReviewPath(): string {
   const bundled = path.resolve(import.meta.dirname, '..', '..', 'examples', 'admission-review.json');
   return existsSync(bundled) ? shellPath(bundled) : 'examples/admission-review.json';
-}
-
-/** debugdead's version, from the package.json next to dist/ (for debugdead_build_info). */
-function packageVersion(): string {
-  try {
-    const manifest = JSON.parse(
-      readFileSync(path.resolve(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
-    ) as { version?: unknown };
-    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 async function resolveTls(config: WebhookConfig, logger: Logger): Promise<{ paths: TlsPaths; caPath?: string }> {
@@ -200,7 +189,7 @@ async function run(argv: readonly string[], env: Env): Promise<number | undefine
     logging.exit(1);
   });
 
-  const metrics = createMetrics({ processMetrics: true, version: packageVersion() });
+  const metrics = createMetrics({ processMetrics: true, version: readBuildInfo().version });
   let running: RunningServer | undefined;
   handleStopSignals(logging, config.shutdownTimeoutMs, () => running);
   const app = createApp({

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
-import { readBuildInfo, versionText } from '../../src/cli/build-info.js';
+import { readBuildInfo, versionText } from '../../src/build-info.js';
 import { runCliInProcess } from './harness.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -48,7 +48,7 @@ void describe('--version', () => {
         path.join(dir, 'dist', 'build-info.json'),
         JSON.stringify({ version: '9.8.7', commit: 'abc123' }),
       );
-      const module = (where: string): string => pathToFileURL(path.join(dir, where, 'cli', 'build-info.js')).href;
+      const module = (where: string): string => pathToFileURL(path.join(dir, where, 'build-info.js')).href;
       assert.deepEqual(readBuildInfo(module('dist')), { version: '9.8.7', commit: 'abc123' });
       assert.deepEqual(readBuildInfo(module('src')), { version: '9.8.7', commit: 'unknown' });
       assert.equal(

@@ -1,6 +1,7 @@
 /**
- * --version: the package version and the commit it was built from (dist/build-info.json, written by
- * scripts/write-build-info.ts at build time), and the Node.js version running it. Run from the sources (tsx),
+ * The package version and the commit it was built from (dist/build-info.json, written by
+ * scripts/write-build-info.ts at build time), for `kubectl debugdead --version` (with the Node.js version
+ * running it) and the webhook's debugdead_build_info. Run from the sources (tsx),
  * there is no build: the version comes from package.json and the commit is "unknown".
  */
 import { readFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ function readJson(file: string): Record<string, unknown> | undefined {
 
 /** Reads the build information next to the code: `<dist>/build-info.json`, else the package.json above src/. */
 export function readBuildInfo(moduleUrl: string = import.meta.url): BuildInfo {
-  const root = path.join(path.dirname(fileURLToPath(moduleUrl)), '..');
+  const root = path.dirname(fileURLToPath(moduleUrl));
   const built = readJson(path.join(root, 'build-info.json'));
   if (typeof built?.version === 'string' && typeof built.commit === 'string') {
     return { version: built.version, commit: built.commit };
