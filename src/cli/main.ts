@@ -5,9 +5,10 @@
  * Only light modules are imported here; each command loads what it needs (run.ts), so --help and mutate never
  * load the Kubernetes client.
  */
+import { writeSync } from 'node:fs';
 import module from 'node:module';
 import { homedir } from 'node:os';
-import { isatty } from 'node:tty';
+import type { Output } from './context.js';
 
 // Cache compiled code between runs (in the OS temp directory): most of a short command's start-up is compiling.
 // Enabled before our own modules load (static imports would be compiled before this line runs).
@@ -40,6 +41,41 @@ function randomSuffix(): string {
   return suffix;
 }
 
+/**
+ * Writes to fd 1 or 2 with write(2), as kubectl does. process.stdout/stderr are made only when something needs
+ * them (a terminal's width, the exec streams, a write that would block): making one loads node:tty, node:net
+ * and the stream modules, which cost --help a quarter of its start-up. Everything written before the stream
+ * exists has reached the fd, so the order holds; once the stream is used, every later write goes through it.
+ */
+function fdWriter(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: string) => unknown {
+  let viaStream = false;
+  return (text) => {
+    if (viaStream) return stream().write(text);
+    let rest = Buffer.from(text, 'utf8');
+    try {
+      while (rest.length > 0) rest = rest.subarray(writeSync(fd, rest));
+      return true;
+    } catch {
+      // EAGAIN on a non-blocking pipe, EPIPE, ...: the stream does what Node does with them (waits, or errors).
+      viaStream = true;
+      return stream().write(rest);
+    }
+  };
+}
+
+/** What a command sees of stdout or stderr; isTTY and columns are read (and the stream made) on first use. */
+function output(fd: 1 | 2, stream: () => NodeJS.WriteStream): Output {
+  return {
+    write: fdWriter(fd, stream),
+    get isTTY() {
+      return stream().isTTY;
+    },
+    get columns() {
+      return stream().columns;
+    },
+  };
+}
+
 const interruptHandlers: (() => void)[] = [];
 process.on('SIGINT', () => {
   const handler = interruptHandlers.at(-1);
@@ -53,23 +89,22 @@ process.on('SIGINT', () => {
 });
 
 const code = await runCli(process.argv.slice(2), {
-  stdout: {
-    write: (text: string) => process.stdout.write(text),
-    isTTY: process.stdout.isTTY,
-    columns: process.stdout.columns,
-  },
-  stderr: {
-    write: (text: string) => process.stderr.write(text),
-    isTTY: process.stderr.isTTY,
-    columns: process.stderr.columns,
-  },
-  // A getter: creating process.stdin costs start-up time that --help and most commands never need.
+  stdout: output(1, () => process.stdout),
+  stderr: output(2, () => process.stderr),
+  // Getters: creating process.stdin/stdout/stderr, or loading node:tty, costs start-up time that --help and most
+  // commands never need.
   get stdin() {
     return process.stdin;
   },
-  stdinIsTTY: isatty(0),
-  stdoutStream: process.stdout,
-  stderrStream: process.stderr,
+  get stdinIsTTY() {
+    return process.getBuiltinModule('node:tty').isatty(0);
+  },
+  get stdoutStream() {
+    return process.stdout;
+  },
+  get stderrStream() {
+    return process.stderr;
+  },
   now: () => new Date(),
   randomSuffix,
   kubeconfigEnv: process.env.KUBECONFIG,

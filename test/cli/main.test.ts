@@ -1,6 +1,7 @@
 /**
- * The built bin (dist/cli/main.js, run by Node 24 like a user would): help for every command, exit codes,
- * which modules a command loads, and a real SIGINT during the wait. `npm test` builds first.
+ * The built bin (dist/cli/main.js, the bundle scripts/bundle-cli.ts makes, run by Node 24 like a user would): help
+ * for every command, exit codes, which modules a command loads, and a real SIGINT during the wait. `npm test` builds
+ * first.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -8,7 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { FakeApiServer, pendingStep } from './fake-apiserver.js';
 import { deploymentPod } from './fixtures.js';
@@ -23,6 +24,13 @@ function declaredBins(): Record<string, string> {
     bin?: Record<string, string>;
   };
   return manifest.bin ?? {};
+}
+
+/** The source files (src/...) a chunk of the bundle holds, from its source map. */
+async function bundledSources(url: string): Promise<string[]> {
+  const file = fileURLToPath(url);
+  const map = JSON.parse(await readFile(`${file}.map`, 'utf8')) as { sources: string[] };
+  return map.sources.map((source) => path.relative(ROOT, path.resolve(path.dirname(file), source)));
 }
 
 interface Exit {
@@ -135,15 +143,24 @@ describe('the kubectl-debugdead binary', () => {
   }
 
   const heavy = ['@kubernetes/client-node', 'express', 'pino', 'prom-client', 'undici', 'node-forge'];
-  // js-yaml is imported where YAML is read or written, and only there.
+  // The bin is a bundle (scripts/bundle-cli.ts): which of our modules a command loads is read from the source maps
+  // of the chunks it loads. js-yaml is imported where YAML is read or written, and only there.
   const loads: { args: string[]; forbidden: string[]; required: string[] }[] = [
-    { args: ['--help'], forbidden: [...heavy, 'js-yaml', '/mutation/mutate.js'], required: ['/cli/commands/help.js'] },
-    { args: ['mutate', '-f', HEAPSTER], forbidden: heavy, required: ['/mutation/mutate.js', 'js-yaml'] },
-    { args: ['mutate', '-f', 'JSON'], forbidden: heavy, required: ['/mutation/mutate.js', 'js-yaml'] },
+    {
+      args: ['--help'],
+      forbidden: [...heavy, 'js-yaml', 'src/mutation/mutate.ts', 'src/cli/text/yaml.ts'],
+      required: ['src/cli/commands/help.ts'],
+    },
+    {
+      args: ['mutate', '-f', HEAPSTER],
+      forbidden: [...heavy, 'src/cli/commands/debug.ts', 'src/cli/kube/kube-client.ts'],
+      required: ['src/mutation/mutate.ts', 'js-yaml'],
+    },
+    { args: ['mutate', '-f', 'JSON'], forbidden: heavy, required: ['src/mutation/mutate.ts', 'js-yaml'] },
     {
       args: ['mutate', '-f', 'JSON', '-o', 'json'],
       forbidden: [...heavy, 'js-yaml'],
-      required: ['/mutation/mutate.js'],
+      required: ['src/mutation/mutate.ts'],
     },
   ];
   for (const load of loads) {
@@ -155,19 +172,28 @@ describe('the kubectl-debugdead binary', () => {
         env: { MODULE_RECORD: record },
       });
       assert.equal(result.code, 0, result.stderr);
-      const modules = (await readFile(record, 'utf8')).split('\n').filter((line) => line !== '');
+      const urls = [...new Set((await readFile(record, 'utf8')).split('\n').filter((line) => line !== ''))];
+      const ours = urls.filter((url) => url.startsWith(pathToFileURL(ROOT).href) && !url.includes('/node_modules/'));
+      const bundle = pathToFileURL(path.join(ROOT, 'dist', 'cli')).href;
+      assert.deepEqual(
+        ours.filter((url) => !url.startsWith(`${bundle}/main.js`) && !url.startsWith(`${bundle}/chunks/`)),
+        [],
+        'the bundle is what runs: no module outside dist/cli/main.js and dist/cli/chunks/',
+      );
+      const sources = (await Promise.all(ours.map(async (url) => bundledSources(url)))).flat();
+      assert.ok(sources.includes('src/cli/main.ts'), sources.join(' '));
       for (const name of load.forbidden) {
         assert.deepEqual(
-          modules.filter(
-            (url) => url.includes(`/node_modules/${name}/`) || (name.startsWith('/') && url.endsWith(name)),
-          ),
+          name.startsWith('src/')
+            ? sources.filter((source) => source === name)
+            : urls.filter((url) => url.includes(`/node_modules/${name}/`)),
           [],
           `${name} is not loaded`,
         );
       }
       for (const name of load.required)
         assert.ok(
-          modules.some((url) => url.includes(name)),
+          name.startsWith('src/') ? sources.includes(name) : urls.some((url) => url.includes(`/node_modules/${name}/`)),
           `${name} is loaded`,
         );
     });

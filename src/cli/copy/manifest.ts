@@ -1,5 +1,5 @@
 /** Reading one Pod manifest (YAML or JSON) from a file or stdin, for `mutate -f`. */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import type { Pod } from '../../mutation/index.js';
 import type { Input } from '../context.js';
@@ -26,7 +26,8 @@ async function readStream(stream: Input): Promise<string> {
 async function readSource(filename: string, stdin: Input): Promise<string> {
   if (filename === '-') return readStream(stdin);
   try {
-    return await readFile(filename, 'utf8');
+    // Sync: one small file, and node:fs/promises would cost the command a few ms of start-up to load.
+    return readFileSync(filename, 'utf8');
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const why =
