@@ -5,7 +5,6 @@
  * Only light modules are imported here; each command loads what it needs (run.ts), so --help and mutate never
  * load the Kubernetes client.
  */
-import { writeSync } from 'node:fs';
 import module from 'node:module';
 import { homedir } from 'node:os';
 import type { Output } from './context.js';
@@ -27,6 +26,10 @@ const [{ DEFAULT_MUTATION_CONFIG }, { runCli }, { DEFAULT_BUDGET_MS, registryAcc
   import('./run.js'),
   import('./image/registry-access.js'),
 ]);
+
+// Not an ESM import: for node:fs that makes Node read every export, whose lazy getters load fs/promises, the
+// streams and readline, a few ms that no short command needs (scripts/bundle-cli.ts does the same for the rest).
+const { writeSync } = process.getBuiltinModule('node:fs');
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 

@@ -23,8 +23,8 @@ async function readStream(stream: Input): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function readSource(filename: string, stdin: Input): Promise<string> {
-  if (filename === '-') return readStream(stdin);
+async function readSource(filename: string, stdin: () => Input): Promise<string> {
+  if (filename === '-') return readStream(stdin());
   try {
     // Sync: one small file, and node:fs/promises would cost the command a few ms of start-up to load.
     return readFileSync(filename, 'utf8');
@@ -65,8 +65,11 @@ async function parse(text: string, where: string): Promise<unknown> {
   return documents[0];
 }
 
-/** The Pod in FILE (or stdin for "-"). Anything else is a usage error naming what was found. */
-export async function readPodManifest(filename: string, stdin: Input): Promise<Pod> {
+/**
+ * The Pod in FILE (or stdin for "-"). Anything else is a usage error naming what was found. stdin is asked for
+ * only for "-": making process.stdin loads the stream modules, a few ms of start-up.
+ */
+export async function readPodManifest(filename: string, stdin: () => Input): Promise<Pod> {
   const where = filename === '-' ? 'stdin' : filename;
   const object = await parse(await readSource(filename, stdin), where);
   if (!isObject(object)) throw new UsageError(`${where} is not a Kubernetes object: expected a Pod manifest`);
