@@ -44,6 +44,25 @@ function randomSuffix(): string {
   return suffix;
 }
 
+/** The first write error on stdout or stderr other than EPIPE: the command's exit code then becomes 1. */
+let writeFailure: { fd: number; error: NodeJS.ErrnoException } | undefined;
+
+/**
+ * A failed write. EPIPE (the reader went away, as with `| head`) drops what follows quietly, as kubectl does;
+ * any other error (ENOSPC, EIO) is said once on the other fd and makes the exit code 1. Either way the command
+ * runs to its end, so that what it started (a copy to delete with --rm) is not left half done.
+ */
+function writeFailed(fd: 1 | 2, error: NodeJS.ErrnoException): void {
+  if (error.code === 'EPIPE' || writeFailure !== undefined) return;
+  writeFailure = { fd, error };
+  const name = fd === 1 ? 'standard output' : 'standard error';
+  try {
+    writeSync(3 - fd, `kubectl-debugdead: cannot write to ${name}: ${error.message}\n`);
+  } catch {
+    // Both are gone: the exit code says it.
+  }
+}
+
 /**
  * Writes to fd 1 or 2 with write(2), as kubectl does. process.stdout/stderr are made only when something needs
  * them (a terminal's width, the exec streams, a write that would block): making one loads node:tty, node:net
@@ -51,17 +70,30 @@ function randomSuffix(): string {
  * exists has reached the fd, so the order holds; once the stream is used, every later write goes through it.
  */
 function fdWriter(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: string) => unknown {
-  let viaStream = false;
+  let via: 'fd' | 'stream' | 'nothing' = 'fd';
+  const toStream = (data: string | Buffer): unknown => {
+    if (via !== 'stream') {
+      via = 'stream';
+      stream().on('error', (error: NodeJS.ErrnoException) => {
+        via = 'nothing';
+        writeFailed(fd, error);
+      });
+    }
+    return stream().write(data);
+  };
   return (text) => {
-    if (viaStream) return stream().write(text);
+    if (via === 'nothing') return false;
+    if (via === 'stream') return toStream(text);
     let rest = Buffer.from(text, 'utf8');
     try {
       while (rest.length > 0) rest = rest.subarray(writeSync(fd, rest));
       return true;
-    } catch {
-      // EAGAIN on a non-blocking pipe, EPIPE, ...: the stream does what Node does with them (waits, or errors).
-      viaStream = true;
-      return stream().write(rest);
+    } catch (error) {
+      // EAGAIN on a non-blocking pipe: the stream waits until it drains. Anything else: the fd is unusable.
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return toStream(rest);
+      via = 'nothing';
+      writeFailed(fd, error as NodeJS.ErrnoException);
+      return false;
     }
   };
 }
@@ -134,6 +166,7 @@ const code = await runCli(process.argv.slice(2), {
     fetch: globalThis.fetch,
   },
 });
-process.exitCode = code;
+const exitCode = code === 0 && writeFailure !== undefined ? 1 : code;
+process.exitCode = exitCode;
 // Kept-alive HTTP connections or a paused stdin must not hold the process once the command is done.
-setTimeout(() => process.exit(code), 2000).unref();
+setTimeout(() => process.exit(exitCode), 2000).unref();

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -318,6 +318,58 @@ describe('the kubectl-debugdead binary', () => {
       );
     },
   );
+
+  describe('when stdout cannot be written', () => {
+    /** A pod whose mutated YAML is far larger than a pipe's buffer (64 KiB). */
+    async function bigPod(): Promise<string> {
+      const dir = await mkdtemp(path.join(tmpdir(), 'debugdead-big-'));
+      const file = path.join(dir, 'big.json');
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'big', annotations: { note: 'y'.repeat(300_000) } },
+        spec: { containers: [{ name: 'app', image: 'busybox', command: ['false'] }] },
+      };
+      await writeFile(file, JSON.stringify(pod));
+      return file;
+    }
+
+    it('a full disk (ENOSPC on /dev/full): one line on stderr naming standard output, exit 1, no stack trace', async (t) => {
+      if (!existsSync('/dev/full')) {
+        t.skip('no /dev/full on this machine');
+        return;
+      }
+      const file = await bigPod();
+      const result = spawnSync(process.execPath, [BIN, 'mutate', '-f', file], {
+        stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'],
+        encoding: 'utf8',
+      });
+      await rm(path.dirname(file), { recursive: true });
+      assert.equal(result.status, 1);
+      assert.equal(
+        result.stderr,
+        'kubectl-debugdead: cannot write to standard output: ENOSPC: no space left on device, write\n',
+      );
+    });
+
+    it('a reader that goes away (| head -c 10): exit 0, nothing on stderr', async () => {
+      const file = await bigPod();
+      const result = await new Promise<Exit>((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, 'mutate', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+        // Read one chunk, then close our end of the pipe: the next write gets EPIPE.
+        child.stdout.once('data', () => child.stdout.destroy());
+        child.once('error', reject);
+        child.once('close', (code, signal) => resolve({ code, signal, stdout: '', stderr }));
+      });
+      await rm(path.dirname(file), { recursive: true });
+      assert.deepEqual(
+        { code: result.code, signal: result.signal, stderr: result.stderr },
+        { code: 0, signal: null, stderr: '' },
+      );
+    });
+  });
 
   it('with nothing waiting for Ctrl-C, SIGINT ends the process as usual', async () => {
     const result = await new Promise<Exit>((resolve) => {
