@@ -96,7 +96,7 @@ async function runLibrary(
   command: readonly string[],
   streams: CommandStreams,
 ): Promise<number> {
-  const { Exec } = await import('@kubernetes/client-node');
+  const { Exec } = await import('./kube-library.js');
   const where = `${target.namespace}/${target.name}`;
   const ended = Promise.withResolvers<V1Status | undefined>();
   // The library writes into the streams it is given and never ends them: pass-throughs that we end ourselves.

@@ -94,7 +94,7 @@ async function runLibraryExec(
   command: string[],
   context: CliContext,
 ): Promise<number> {
-  const { Exec } = await import('@kubernetes/client-node');
+  const { Exec } = await import('./kube-library.js');
   const stdin = context.stdin;
   const tty = context.stdinIsTTY;
   const ending = Promise.withResolvers<Ending>();

@@ -24,7 +24,7 @@ export interface ApiResource {
   group?: { name: string; version: string } | undefined;
 }
 
-type Library = typeof import('@kubernetes/client-node');
+type Library = typeof import('./kube-library.js');
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
 export const USER_AGENT = 'kubectl-debugdead/0.1.0';
@@ -95,7 +95,7 @@ export class KubeClient {
     options: KubeClientOptions = {},
   ): Promise<KubeClient> {
     const resolved = await resolveKubeconfig(flags, location);
-    const library = await import('@kubernetes/client-node');
+    const library = await import('./kube-library.js');
     return new KubeClient(library, resolved, options);
   }
 

@@ -109,7 +109,7 @@ export async function resolveKubeconfig(
   location: KubeconfigLocation,
 ): Promise<ResolvedKubeconfig> {
   const files = kubeconfigFiles(flags, location);
-  const client = await import('@kubernetes/client-node');
+  const client = await import('./kube-library.js');
   const { config, currentContext } = mergeKubeconfigs(client.KubeConfig, files);
   const where = files.join(path.delimiter);
   const contextName = flags.context ?? currentContext;
