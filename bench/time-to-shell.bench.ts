@@ -122,7 +122,10 @@ async function measure(
   );
   const times = new PodTimes(server);
   times.start(list.body.metadata.resourceVersion);
-  await sleep(200); // the watch is open before the command starts
+  // The watch is open before the command starts; and a random pause of up to a second, so that the command does
+  // not start at the same point of the kubelet's once-a-second relist each time (the delete before it ends on one),
+  // which would bias when the tools init container's exit is seen.
+  await sleep(200 + Math.random() * 1000);
   const started = performance.now();
   const result = await run(command, args);
   const exited = performance.now();
