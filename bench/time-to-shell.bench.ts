@@ -6,7 +6,8 @@
  * so each run is split into:
  *   created  command start → the copy exists (the CLI's own time: start-up, GET the source, POST the copy),
  *   running  command start → the copy's container runs (created → running is the cluster's time: schedule,
- *            sandbox, for debugdead the tools init container, then the container),
+ *            sandbox, for debugdead the tools init container, then the container; for debugdead, "tools" is
+ *            when the tools init container is first seen terminated, which splits that time in two),
  *   exit     command start → the command returns (kubectl debug returns once it has created the copy;
  *            debugdead returns once it has seen the copy running and printed the report).
  * Target: debugdead's running ≤ 1.3× kubectl debug's running (medians).
@@ -15,6 +16,7 @@
  * the reason otherwise. ROUNDS (default 5) runs of each.
  */
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,6 +24,7 @@ import { createNamespace, waitFor, type ApiServer } from '../test/helpers/apiser
 import { CLI_MAIN } from '../test/helpers/cli-process.js';
 import { nodeUnavailableReason, startNodeCluster, type NodeCluster } from '../test/helpers/node.js';
 import { IMAGES } from '../test/node/images.js';
+import { DEFAULT_TOOLS_NAME } from '../src/mutation/config.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const NAMESPACE = 'bench';
@@ -32,7 +35,10 @@ interface PodEvent {
   type: string;
   object: {
     metadata: { name: string };
-    status?: { containerStatuses?: { name: string; state?: { running?: object } }[] };
+    status?: {
+      containerStatuses?: { name: string; state?: { running?: object } }[];
+      initContainerStatuses?: { name: string; state?: { terminated?: object } }[];
+    };
   };
 }
 
@@ -40,6 +46,7 @@ interface PodEvent {
 class PodTimes {
   readonly created = new Map<string, number>();
   readonly running = new Map<string, number>();
+  readonly toolsDone = new Map<string, number>();
   private request: ReturnType<typeof https.get> | undefined;
 
   constructor(private readonly server: ApiServer) {}
@@ -66,6 +73,10 @@ class PodTimes {
             (status) => status.name === SOURCE && status.state?.running !== undefined,
           );
           if (running && !this.running.has(name)) this.running.set(name, now);
+          const toolsDone = (event.object.status?.initContainerStatuses ?? []).some(
+            (status) => status.name === DEFAULT_TOOLS_NAME && status.state?.terminated !== undefined,
+          );
+          if (toolsDone && !this.toolsDone.has(name)) this.toolsDone.set(name, now);
         });
       },
     );
@@ -92,6 +103,8 @@ function run(command: string, args: readonly string[]): Promise<{ code: number |
 
 interface Sample {
   created: number;
+  /** NaN without a tools init container. */
+  tools: number;
   running: number;
   exit: number;
 }
@@ -109,7 +122,10 @@ async function measure(
   );
   const times = new PodTimes(server);
   times.start(list.body.metadata.resourceVersion);
-  await sleep(200); // the watch is open before the command starts
+  // The watch is open before the command starts; and a random pause of up to a second, so that the command does
+  // not start at the same point of the kubelet's once-a-second relist each time (the delete before it ends on one),
+  // which would bias when the tools init container's exit is seen.
+  await sleep(200 + Math.random() * 1000);
   const started = performance.now();
   const result = await run(command, args);
   const exited = performance.now();
@@ -121,10 +137,24 @@ async function measure(
     intervalMs: 20,
   });
   const created = times.created.get(name) ?? Number.NaN;
+  const tools = times.toolsDone.get(name) ?? Number.NaN;
   times.stop();
   const deleted = await server.kubectl(['delete', 'pod', '-n', NAMESPACE, name, '--wait=true']);
   if (deleted.code !== 0) throw new Error(deleted.stderr);
-  return { created: created - started, running: running - started, exit: exited - started };
+  const sample = {
+    created: created - started,
+    tools: tools - started,
+    running: running - started,
+    exit: exited - started,
+  };
+  console.log(
+    `  ${command === KUBECTL ? 'kubectl debug' : 'debugdead'}: ` +
+      Object.entries(sample)
+        .map(([key, value]) => `${key} ${value.toFixed(0)}`)
+        .join(', ') +
+      ' ms',
+  );
+  return sample;
 }
 
 function assertNever(output: string): never {
@@ -216,12 +246,15 @@ if (reason !== undefined) {
       const created = median(samples.map((s) => s.created));
       const running = median(samples.map((s) => s.running));
       const exit = median(samples.map((s) => s.exit));
+      const tools = median(samples.map((s) => s.tools));
       return (
         `${name.padEnd(52)} created ${created.toFixed(0).padStart(5)} ms  running ${running.toFixed(0).padStart(5)} ms ` +
-        `(cluster ${(running - created).toFixed(0).padStart(5)} ms)  exit ${exit.toFixed(0).padStart(5)} ms`
+        `(cluster ${(running - created).toFixed(0).padStart(5)} ms${Number.isNaN(tools) ? '' : `, tools done at ${tools.toFixed(0)} ms`})  ` +
+        `exit ${exit.toFixed(0).padStart(5)} ms`
       );
     };
-    console.log(`time to a running copy on the real node, medians of ${ROUNDS} runs each:`);
+    const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+    console.log(`time to a running copy on the real node, medians of ${ROUNDS} runs each (load average ${load}):`);
     console.log(line('kubectl debug POD --copy-to=X --container=C -- sleep', kubectlDebug));
     console.log(line('kubectl debugdead POD --local', debugdead));
     const ratio = median(debugdead.map((s) => s.running)) / median(kubectlDebug.map((s) => s.running));

@@ -8,8 +8,15 @@
  *      command is not known, explains that the image ENTRYPOINT is not known and runs `rerun ENTRYPOINT`
  *      with the original args),
  *   3. writes `<tools>/.profile`, which appends the tools directory to PATH,
- *   4. sleeps in a loop that exits at once on SIGTERM (a shell as PID 1 ignores it without a trap).
- * Everything is written into the tools volume, so a read-only root filesystem is fine.
+ *   4. writes its ready marker `<tools>/.ready-<container>`,
+ *   5. sleeps in a loop that exits at once on SIGTERM (a shell as PID 1 ignores it without a trap).
+ * Everything is written into the tools volume, so a read-only root filesystem is fine. rerun and .profile are
+ * written under a temporary name and renamed, so that a restarted container never shows half a file.
+ *
+ * The kubelet reports a container running once it has started, a moment before the keep-alive has written
+ * anything: a shell opened then has no tools on PATH and no rerun. So the target gets a postStart hook
+ * (`postStartWait`) that waits for the ready marker: the kubelet reports the container Running only once its
+ * postStart hook has returned, so whoever sees Running (the CLI, `kubectl get`, a watch) finds the files there.
  *
  * The original argv is not quoted here but passed as separate arguments after the script: the kubelet then
  * expands `$(VAR)` references in them exactly as it did for the original container, and the shell quotes
@@ -17,6 +24,7 @@
  * back into one `$` (its escape for a literal `$`), so the script reaches the shell as written here.
  */
 import { runtimeArgv, type ImageCommand } from './image-command.js';
+import type { JsonObject } from './types.js';
 
 /**
  * The shell program. Positional parameters: tools dir, mode (command|entrypoint), container name, argv…
@@ -39,6 +47,7 @@ q() {
   printf "'%s'" "$r$s"
 }
 quoted() { for a in "$@"; do printf ' '; q "$a"; done; }
+t="$d/.$name"
 {
   printf '#!%s/busybox sh\n' "$d"
   printf '# Written by debugdead: reruns the original command of container %s, to reproduce the crash by hand.\n' "$name"
@@ -61,9 +70,12 @@ quoted() { for a in "$@"; do printf ' '; q "$a"; done; }
     quoted "$@"
     printf '\n'
   fi
-} >"$d/rerun"
-"$d/busybox" chmod 755 "$d/rerun"
-printf 'export PATH="$\{PATH:+$PATH:}%s"\nPS1="debugdead:\\w\\$ "\necho "debugdead: busybox tools from %s are on PATH; run %s/rerun to reproduce the crash."\n' "$d" "$d" "$d" >"$d/.profile"
+} >"$t.rerun"
+"$d/busybox" chmod 755 "$t.rerun"
+"$d/busybox" mv -f "$t.rerun" "$d/rerun"
+printf 'export PATH="$\{PATH:+$PATH:}%s"\nPS1="debugdead:\\w\\$ "\necho "debugdead: busybox tools from %s are on PATH; run %s/rerun to reproduce the crash."\n' "$d" "$d" "$d" >"$t.profile"
+"$d/busybox" mv -f "$t.profile" "$d/.profile"
+: >"$d/.ready-$name"
 while :; do
   "$d/busybox" sleep 86400 &
   pid=$!
@@ -93,9 +105,65 @@ export interface KeepAliveInput {
 
 const ESCAPED_SCRIPT = escapeKubeletExpansion(KEEP_ALIVE_SCRIPT);
 
-const KEEP_ALIVE_BYTES = JSON.stringify(ESCAPED_SCRIPT).length + 256;
+/** The file the keep-alive of `containerName` writes once the applets, rerun and .profile are in place. */
+export function readyMarker(mountPath: string, containerName: string): string {
+  return `${mountPath}/.ready-${containerName}`;
+}
 
-/** Bytes of a keep-alive command in JSON besides the original argv (for the mutation's size limit). */
+/**
+ * The postStart hook's program. Positional parameters: the ready marker, the busybox. It waits for the marker,
+ * looking again after 5, 10, 20, 40 and 80 ms and then every 100 ms, at most about 30 s, and always exits 0: a
+ * failing postStart hook gets the container killed (PITFALLS 12), and a keep-alive that is slow to write its
+ * files must still be kept. Few looks, so that under a small CPU limit (the hook runs in the container's
+ * cgroup) it leaves the CPU to the keep-alive; usually the files are there at the first look. Without usleep (a
+ * tools image with a smaller busybox) it returns at once. The kubelet does not expand `$(VAR)` in hook
+ * commands, and the text has no `$(` or `$$` anyway: it reads the same either way.
+ */
+export const POST_START_WAIT_SCRIPT = [
+  'for t in 5000 10000 20000 40000 80000; do',
+  '  [ -e "$1" ] && exit 0',
+  '  "$2" usleep $t || exit 0',
+  'done',
+  'n=',
+  'until [ -e "$1" ] || [ ${#n} -ge 300 ]; do',
+  '  n=x$n',
+  '  "$2" usleep 100000 || exit 0',
+  'done',
+  'exit 0',
+  '',
+].join('\n');
+
+/** The name `$0` takes in the postStart hook's shell. */
+export const POST_START_ARGV0 = 'debugdead-wait-ready';
+
+/**
+ * The postStart hook of a kept-alive container: wait until its keep-alive has written rerun and .profile, so
+ * that the container is reported Running only then (the kubelet marks it running once the hook returned).
+ */
+export function postStartWait(mountPath: string, containerName: string): JsonObject {
+  return {
+    postStart: {
+      exec: {
+        command: [
+          `${mountPath}/busybox`,
+          'sh',
+          '-c',
+          POST_START_WAIT_SCRIPT,
+          POST_START_ARGV0,
+          readyMarker(mountPath, containerName),
+          `${mountPath}/busybox`,
+        ],
+      },
+    },
+  };
+}
+
+const KEEP_ALIVE_BYTES = JSON.stringify(ESCAPED_SCRIPT).length + JSON.stringify(POST_START_WAIT_SCRIPT).length + 512;
+
+/**
+ * Bytes of a keep-alive command and its postStart hook in JSON besides the original argv and the container's
+ * name (for the mutation's size limit).
+ */
 export function keepAliveBytes(): number {
   return KEEP_ALIVE_BYTES;
 }

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_TOOLS_NAME } from './config.js';
 import { isObject, isStringArray, objectArray, objectOrUndefined } from './json.js';
-import { keepAliveCommand } from './keep-alive.js';
+import { keepAliveCommand, postStartWait } from './keep-alive.js';
 import { ANNOTATIONS, NOT_SERVING_GATE } from './names.js';
 import type { MutationOptions } from './options.js';
 import { nameOf, type Selection, type Subject } from './subject.js';
@@ -127,6 +127,12 @@ function keepAliveEdit(container: JsonObject, planning: ContainerPlanning, edit:
   if (Object.hasOwn(container, 'lifecycle')) {
     edit.remove.push('lifecycle');
     planning.summary.lifecycleRemoved.push(name);
+  }
+  // Running only once the keep-alive has written its files (keep-alive.ts); an init container may have hooks
+  // only as a sidecar (restartPolicy Always).
+  const isInit = planning.subject.initContainers.includes(container);
+  if (!isInit || container.restartPolicy === 'Always') {
+    edit.set.lifecycle = postStartWait(planning.names.mountPath, name);
   }
   const command = isStringArray(container.command) ? container.command : null;
   const args = isStringArray(container.args) ? container.args : null;

@@ -7,9 +7,17 @@ import { objectOrUndefined } from './json.js';
 import { toolsCopyCommand } from './keep-alive.js';
 import type { JsonObject, JsonValue } from './types.js';
 
-/** For a resource the source container does not set: small, explicit, quota-safe (PITFALLS 9). */
-const FALLBACK: Record<string, { request: string; limit: string }> = {
-  cpu: { request: '10m', limit: '100m' },
+/**
+ * For a resource the source container does not set: small and explicit (PITFALLS 9). CPU gets a request and no
+ * limit. A CPU limit buys nothing: the fallback applies only when the target sets no CPU after the LimitRange
+ * defaults, so no Container LimitRange covers CPU there (min, max or default would have defaulted the target's
+ * request) and no CPU quota applies (a quota on cpu makes every container state it, the target too). It can
+ * cost, though: runc starts the container inside its cgroup, under its quota. And a larger one could be refused:
+ * a Pod LimitRange's max counts an init container's limit on its own (the pod's limit is the larger of its
+ * containers' sum and its largest init container).
+ */
+const FALLBACK: Record<string, { request: string; limit?: string }> = {
+  cpu: { request: '10m' },
   memory: { request: '16Mi', limit: '32Mi' },
 };
 /**
@@ -28,7 +36,7 @@ function quantity(value: JsonValue | undefined): JsonValue | undefined {
  * the same per-container min, max and limit/request ratio. An init container does not add to the pod's
  * effective request beyond its largest container (max(init) vs sum(containers)), and this one runs first,
  * before any native sidecar, so neither the pod's effective request nor any quota grows. A resource the
- * source does not set gets a small explicit request and limit, so a quota that requires limits is satisfied.
+ * source does not set gets the FALLBACK: a small explicit request, and for memory a limit.
  */
 export function toolsResources(source: JsonObject | undefined): JsonObject {
   const resources = objectOrUndefined(source?.resources);
@@ -55,7 +63,7 @@ export function toolsResources(source: JsonObject | undefined): JsonObject {
 function resourcePair(
   request: JsonValue | undefined,
   limit: JsonValue | undefined,
-  fallback: { request: string; limit: string } | undefined,
+  fallback: { request: string; limit?: string } | undefined,
 ): { request: JsonValue | undefined; limit: JsonValue | undefined } {
   if (request !== undefined || limit !== undefined) return { request, limit };
   return { request: fallback?.request, limit: fallback?.limit };

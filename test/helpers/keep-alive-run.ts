@@ -2,10 +2,10 @@
  * Runs the keep-alive command of a mutated container on this machine, as the kubelet would: `$(VAR)`
  * expansion with the container's env, then exec of the command. The tools directory is a temp dir holding
  * a busybox: the real static busybox when installed (Debian's busybox-static), or, for `/bin/sh` runs, a
- * stand-in script that provides the three applets the keep-alive calls.
+ * stand-in script that provides the applets the keep-alive and its postStart hook call.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -24,6 +24,8 @@ const STAND_IN = `#!/bin/sh
 case "$1" in
   --install) exit 0 ;;
   chmod) shift; exec chmod "$@" ;;
+  mv) shift; exec mv "$@" ;;
+  usleep) shift; exec sleep "$(awk "BEGIN { print $1 / 1000000 }")" ;;
   sleep) shift; exec sleep "$@" ;;
   sh) shift; exec /bin/sh "$@" ;;
 esac
@@ -53,7 +55,7 @@ export interface StartOptions {
   pid1?: boolean;
 }
 
-/** Starts the keep-alive; resolves once it has written rerun and .profile. */
+/** Starts the keep-alive; resolves once it has written rerun and .profile (its ready marker is there). */
 export async function startKeepAlive(directory: string, options: StartOptions): Promise<ChildProcess> {
   const env = options.env ?? {};
   const argv = options.command.map((part) => expandKubelet(part, env));
@@ -67,7 +69,7 @@ export async function startKeepAlive(directory: string, options: StartOptions): 
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   for (let attempt = 0; attempt < 200; attempt += 1) {
-    if (existsSync(path.join(directory, '.profile'))) return child;
+    if (readdirSync(directory).some((file) => file.startsWith('.ready-'))) return child;
     if (child.exitCode !== null) break;
     await delay(25);
   }

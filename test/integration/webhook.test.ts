@@ -261,6 +261,51 @@ describe('the webhook under a real kube-apiserver', { skip: unavailable }, () =>
     assert.equal(stored.status, 201, stored.text);
   });
 
+  test('a target without CPU: the tools container asks for 10m and sets no CPU limit, which a Pod LimitRange counting a sidecar admits', async () => {
+    await cluster.optIn('pod-bounds');
+    // Pod-level bounds make no container defaults, so the target stays without CPU; the pod's CPU limit is the
+    // larger of its containers' sum (the sidecar's 400m) and its largest init container's.
+    const limitRange = {
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: { name: 'pod-cpu' },
+      spec: { limits: [{ type: 'Pod', max: { cpu: '500m' }, maxLimitRequestRatio: { cpu: '2' } }] },
+    };
+    const range = await cluster.server.request('POST', '/api/v1/namespaces/pod-bounds/limitranges', {
+      body: limitRange,
+    });
+    assert.equal(range.status, 201, range.text);
+    const sidecar = {
+      name: 'proxy',
+      image: 'proxy:1',
+      resources: { requests: { cpu: '200m' }, limits: { cpu: '400m' } },
+    };
+    const pod = (name: string, annotations: Record<string, string>, initContainers: JsonObject[] = []) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, annotations },
+      spec: { containers: [{ name: 'app', image: 'app:1' }, sidecar], initContainers },
+    });
+    // The control: an init container with a CPU limit of 1 (what a larger fallback limit would be) is refused.
+    const limited = {
+      name: 'tools',
+      image: 'busybox:1',
+      resources: { requests: { cpu: '10m' }, limits: { cpu: '1' } },
+    };
+    const refused = await cluster.server.request<JsonObject>('POST', '/api/v1/namespaces/pod-bounds/pods', {
+      body: pod('one-cpu', {}, [limited]),
+    });
+    assert.equal(refused.status, 403, refused.text);
+    assert.match(String(refused.body.message), /maximum cpu usage per Pod is 500m/);
+    const created = await cluster.server.request<Pod>('POST', '/api/v1/namespaces/pod-bounds/pods', {
+      body: pod('debug', { [ENABLE]: 'true' }),
+    });
+    assert.equal(created.status, 201, created.text);
+    const init = (created.body.spec as JsonObject).initContainers as JsonObject[];
+    assert.equal(init[0]?.name, 'debug-dead-tools');
+    assert.deepEqual(init[0].resources, { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } });
+  });
+
   test('a pod without the annotation, and an annotated pod in a namespace without the label, are stored untouched without a review', async () => {
     await cluster.server.request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'not-opted-in' } } });
     await waitFor('default ServiceAccount in not-opted-in', async () => {

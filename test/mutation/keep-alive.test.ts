@@ -3,15 +3,18 @@
  * busybox (as PID 1 of its own PID namespace when possible) for applets, rerun, .profile and SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { lstatSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import fc from 'fast-check';
 import {
   escapeKubeletExpansion,
   KEEP_ALIVE_SCRIPT,
   keepAliveCommand,
+  postStartWait,
+  readyMarker,
   type KeepAliveInput,
 } from '../../src/mutation/keep-alive.js';
 import { expandKubelet } from '../helpers/kubelet.js';
@@ -163,6 +166,13 @@ describe('keep-alive under the real static busybox', { skip: busyboxUnavailableR
         assert.equal(readlinkSync(path.join(directory, applet)), path.join(directory, 'busybox'));
       }
       assert.equal(lstatSync(path.join(directory, 'rerun')).mode & 0o777, 0o755);
+      // Its ready marker, written last; nothing of the temporary names is left.
+      assert.deepEqual(
+        readdirSync(directory)
+          .filter((file) => file.startsWith('.'))
+          .sort(),
+        ['.profile', '.ready-app'],
+      );
       assert.equal(readFileSync(path.join(directory, 'rerun'), 'utf8').split('\n')[0], `#!${directory}/busybox sh`);
       assert.deepEqual(decode(spawnSync(path.join(directory, 'rerun'), [], { env: {} }).stdout), ['a b', "c'd"]);
       const profile = spawnSync(
@@ -190,5 +200,40 @@ describe('keep-alive under the real static busybox', { skip: busyboxUnavailableR
         assert.deepEqual(await terminate(child), { code: 0, signal: null });
       }
     });
+  });
+
+  test('the postStart hook waits for the ready marker, then exits 0; it exits 0 at once when the marker is there', async () => {
+    const directory = toolsDirectory('real');
+    try {
+      const [file = '', ...args] = (postStartWait(directory, 'app').postStart as { exec: { command: string[] } }).exec
+        .command;
+      const hook = spawn(file, args, { stdio: 'ignore' });
+      const ended = new Promise<number | null>((resolve) => hook.once('exit', (code) => resolve(code)));
+      await delay(400);
+      assert.equal(hook.exitCode, null, 'still waiting while there is no marker');
+      writeFileSync(readyMarker(directory, 'app'), '');
+      assert.equal(await ended, 0);
+      const again = spawnSync(file, args);
+      assert.equal(again.status, 0);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the postStart hook with a busybox that cannot sleep', () => {
+  test('it exits 0 at once rather than fail (a failed postStart hook kills the container)', () => {
+    const directory = toolsDirectory('stand-in');
+    try {
+      writeFileSync(
+        path.join(directory, 'busybox'),
+        '#!/bin/sh\ncase "$1" in sh) shift; exec /bin/sh "$@" ;; esac\nexit 127\n',
+      );
+      const [file = '', ...args] = (postStartWait(directory, 'app').postStart as { exec: { command: string[] } }).exec
+        .command;
+      assert.equal(spawnSync(file, args, { timeout: 10_000 }).status, 0);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -13,7 +13,7 @@ import {
   type Pod,
   type Selection,
 } from '../../src/mutation/index.js';
-import { keepAliveCommand } from '../../src/mutation/keep-alive.js';
+import { keepAliveCommand, POST_START_WAIT_SCRIPT, postStartWait } from '../../src/mutation/keep-alive.js';
 import { podProblems } from '../helpers/pod-check.js';
 import { annotationsOf, assertPatchYieldsPod, pod, spec } from '../helpers/pods.js';
 
@@ -52,7 +52,7 @@ const TOOLS_CONTAINER: JsonObject = {
   image: 'busybox:1.37.0-musl',
   imagePullPolicy: 'IfNotPresent',
   command: ['/bin/busybox', 'cp', '/bin/busybox', '/debug-dead/busybox'],
-  resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } },
+  resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } },
   securityContext: {
     runAsUser: 65532,
     runAsNonRoot: true,
@@ -88,6 +88,21 @@ describe('§3.1 target containers', () => {
           {
             name: 'app',
             image: 'registry.example/app:1.0',
+            lifecycle: {
+              postStart: {
+                exec: {
+                  command: [
+                    '/debug-dead/busybox',
+                    'sh',
+                    '-c',
+                    POST_START_WAIT_SCRIPT,
+                    'debugdead-wait-ready',
+                    '/debug-dead/.ready-app',
+                    '/debug-dead/busybox',
+                  ],
+                },
+              },
+            },
             command: keepAliveCommand({ mountPath: '/debug-dead', containerName: 'app', command: null, args: null }),
             volumeMounts: [TOOLS_MOUNT],
           },
@@ -103,7 +118,7 @@ describe('§3.1 target containers', () => {
     assert.deepEqual(result.original, { app: { command: null, args: null } });
   });
 
-  test('probes and lifecycle hooks are removed; command and args recorded, args removed', () => {
+  test("probes and lifecycle hooks are removed (the keep-alive's own postStart wait replaces them); command and args recorded, args removed", () => {
     const app = {
       name: 'app',
       image: 'app:1',
@@ -120,6 +135,7 @@ describe('§3.1 target containers', () => {
       {
         name: 'app',
         image: 'app:1',
+        lifecycle: postStartWait('/debug-dead', 'app'),
         command: keepAliveCommand({
           mountPath: '/debug-dead',
           containerName: 'app',
@@ -136,7 +152,7 @@ describe('§3.1 target containers', () => {
     });
   });
 
-  test('keep-probes keeps probes but still removes lifecycle hooks', () => {
+  test("keep-probes keeps probes but still replaces lifecycle hooks by the keep-alive's postStart wait", () => {
     const probes = { livenessProbe: { exec: { command: ['true'] } }, startupProbe: { exec: { command: ['true'] } } };
     const result = run(
       pod({
@@ -149,7 +165,7 @@ describe('§3.1 target containers', () => {
     const [app] = spec(result).containers as JsonObject[];
     assert.deepEqual(
       { livenessProbe: app?.livenessProbe, startupProbe: app?.startupProbe, lifecycle: app?.lifecycle },
-      { ...probes, lifecycle: undefined },
+      { ...probes, lifecycle: postStartWait('/debug-dead', 'app') },
     );
     assert.deepEqual(summary(result).probesRemoved, {});
   });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { DEFAULT_MUTATION_CONFIG, mutatePod, type JsonObject, type Pod } from '../../src/mutation/index.js';
+import { postStartWait } from '../../src/mutation/keep-alive.js';
 import { podArbitrary } from '../helpers/pod-arbitrary.js';
 import { podProblems, privileges } from '../helpers/pod-check.js';
 import { podRestrictedViolations } from '../helpers/pod-security.js';
@@ -73,7 +74,7 @@ test('every annotated pod is mutated or denied, and a mutation yields a pod the 
   );
 });
 
-test('target containers sleep with the tools mounted and without probes, args or lifecycle', () => {
+test("target containers sleep with the tools mounted, without probes or args, with no lifecycle hook but the keep-alive's wait", () => {
   fc.assert(
     fc.property(podArbitrary(), (pod) => {
       const result = mutatePod(pod, DEFAULT_MUTATION_CONFIG);
@@ -88,7 +89,10 @@ test('target containers sleep with the tools mounted and without probes, args or
         if (![...summary.containers, ...summary.initContainers].includes(name)) continue;
         assert.equal((container.command as string[])[0], `${summary.mountPath}/busybox`);
         assert.equal(container.args, undefined);
-        assert.equal(container.lifecycle, undefined);
+        // The source's hooks are gone; the keep-alive's postStart wait is there wherever hooks are allowed (not on
+        // an init container that is no sidecar).
+        const hooksAllowed = !spec.initContainers.includes(container) || container.restartPolicy === 'Always';
+        assert.deepEqual(container.lifecycle, hooksAllowed ? postStartWait(summary.mountPath, name) : undefined);
         if (!keepProbes)
           assert.deepEqual(
             [container.livenessProbe, container.readinessProbe, container.startupProbe],

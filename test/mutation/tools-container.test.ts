@@ -8,11 +8,15 @@ import { DEFAULT_MUTATION_CONFIG, mutatePod, type JsonObject } from '../../src/m
 import { toolsResources } from '../../src/mutation/tools-container.js';
 import { pod, spec } from '../helpers/pods.js';
 
-const FALLBACK = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } };
+const FALLBACK = { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } };
 
 describe('toolsResources', () => {
   const cases: [string, JsonObject | undefined, JsonObject][] = [
-    ['no source container: small explicit requests and limits', undefined, FALLBACK],
+    [
+      'no source container: small explicit requests, a memory limit, no CPU limit (it would throttle the start)',
+      undefined,
+      FALLBACK,
+    ],
     ['a source without resources: the same', { name: 'app' }, FALLBACK],
     [
       'requests and limits of the source, exactly (LimitRange min/max/ratio met as the source met them)',

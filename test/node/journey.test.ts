@@ -128,19 +128,8 @@ void describe('the journey on a real node', { skip: reason }, () => {
 
   /** A shell in the copy, opened with the very command the report prints (minus the terminal), fed `script`. */
   async function shell(copy: KubePod, container: string, script: string): Promise<{ stdout: string; stderr: string }> {
-    // The copy is Running once its container has started, a moment before the keep-alive has written the
-    // tools directory (seen on a loaded machine: ash's default prompt, rerun "not found"). Wait for it, as a
-    // person typing the printed command would; the CLI does not wait for it yet (noted on issue 13).
-    const tools = DEFAULT_MOUNT_PATH;
-    const where = ['exec', '-n', copy.metadata.namespace, copy.metadata.name, '-c', container, '--'];
-    await waitFor(
-      'the keep-alive to write rerun and .profile',
-      async () => {
-        const probe = [`${tools}/busybox`, 'test', '-x', `${tools}/rerun`, '-a', '-f', `${tools}/.profile`];
-        return (await api().kubectl([...where, ...probe], { timeoutMs: 10_000 })).code === 0 ? true : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 250 },
-    );
+    // No wait for the tools directory: the copy is reported Running only once its keep-alive has written
+    // rerun and .profile (its postStart hook waits for that), so the shell opened at once must find them.
     const command = shellCommand(copy.metadata.namespace, copy.metadata.name, container, DEFAULT_MOUNT_PATH, []);
     assert.equal(command[0], 'kubectl');
     const args = command.slice(1).map((arg) => (arg === '-it' ? '-i' : arg));

@@ -29,6 +29,7 @@ import { copyPod, isDebugCopy, sourceOptions } from '../copy/pod-copy.js';
 import { cleanupCommand, renderReport } from '../text/report.js';
 import { shellJoin } from '../text/shell-quote.js';
 import { waitForCopy, type WaitOutcome, type WaitTargets } from '../kube/wait.js';
+import { waitForInitKeepAlives } from '../kube/ready-wait.js';
 import { imageCommandMode, type ImageCommandMode } from '../image/image-command-flag.js';
 import { addImageCommands } from '../image/image-commands.js';
 import { parseTarget, targetText, type Target, type WorkloadKind } from '../workload/target.js';
@@ -546,6 +547,17 @@ async function createAndWait(
       signal: interrupt.signal,
       stderr: context.stderr,
     });
+    if (outcome.kind === 'running') {
+      // A kept-alive plain init container has no postStart hook to hold Running back until its files exist.
+      await waitForInitKeepAlives(context, client, {
+        namespace,
+        name,
+        pod: outcome.pod,
+        initTargets: created.state.summary?.initContainers ?? [],
+        mountPath: created.state.summary?.mountPath ?? context.mutationConfig.mountPath,
+        kubectlFlags: flags,
+      });
+    }
     return await afterWait(outcome, created, cleanup, context, options);
   } catch (error) {
     if (cleanup.pending) await cleanup.removeAndThrow(() => error as Error);
