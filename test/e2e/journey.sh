@@ -128,9 +128,7 @@ assert_running_copy() {
 shell_in() {
   local ns="$1" copy="$2" container="$3" script="$4"
   local where=(-n "$ns" "$copy" -c "$container" --)
-  # The copy is Running a moment before its keep-alive has written rerun and .profile: wait, as a person would.
-  wait_for 30 "the keep-alive of $copy to write rerun and .profile" \
-    k exec "${where[@]}" "$TOOLS/busybox" test -x "$TOOLS/rerun" -a -f "$TOOLS/.profile"
+  # No wait for rerun and .profile: a copy is Running only once its keep-alive has written them (postStart).
   SHELL_OUT="$(printf '%s\nexit 0\n' "$script" |
     k exec -i "${where[@]}" "$TOOLS/busybox" env "ENV=$TOOLS/.profile" "$TOOLS/busybox" sh -i 2>"$WORK/shell.err" |
     sed 's/debugdead:[^ ]*\$ //g')" || fail "kubectl exec into $copy failed: $(cat "$WORK/shell.err")"

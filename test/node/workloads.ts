@@ -132,8 +132,8 @@ export const WORKLOADS: Readonly<Record<string, Workload>> = {
       },
     ],
   },
-  // Every container must declare limits (the quota), and the LimitRange bounds them (no minimum: see the
-  // README, a minimum above the tools container's 100m is issue 14 item 8).
+  // Every container must declare limits (the quota), and the LimitRange bounds them, with the common per-container
+  // minimum of 200m CPU that a small fixed request of the tools container would fail (issue 14 item 8).
   quota: {
     labels: OPT_IN,
     objects: [
@@ -141,7 +141,7 @@ export const WORKLOADS: Readonly<Record<string, Workload>> = {
         apiVersion: 'v1',
         kind: 'LimitRange',
         metadata: { name: 'bounds' },
-        spec: { limits: [{ type: 'Container', max: { cpu: '1', memory: '256Mi' } }] },
+        spec: { limits: [{ type: 'Container', min: { cpu: '200m' }, max: { cpu: '1', memory: '256Mi' } }] },
       },
       {
         apiVersion: 'v1',
