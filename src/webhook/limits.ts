@@ -47,6 +47,10 @@ export interface ReviewLimits {
   smallBodyBytes: number;
   /** How long a review over the cap may wait for a slot before it is refused with 429. */
   queueTimeoutMs: number;
+  /** Worker threads that review the large bodies (over smallBodyBytes), off the event loop. */
+  workers: number;
+  /** Each worker's old-generation heap at most, in MiB (its resourceLimits). */
+  workerHeapMiB: number;
 }
 
 /**
@@ -60,4 +64,10 @@ export interface ReviewLimits {
  * slow client holds the slot at most the request timeout (10 s). Waiting up to 2 s keeps bursts answered
  * within the manifests' 5 s webhook timeout.
  */
-export const REVIEW_LIMITS: ReviewLimits = { maxReviews: 1, smallBodyBytes: 64 * 1024, queueTimeoutMs: 2_000 };
+export const REVIEW_LIMITS: ReviewLimits = {
+  maxReviews: 1,
+  smallBodyBytes: 64 * 1024,
+  queueTimeoutMs: 2_000,
+  workers: 2,
+  workerHeapMiB: 160,
+};
