@@ -158,6 +158,19 @@ function startFailure(error: unknown, port: number): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * --max-old-space-size is a process-wide V8 flag: given, it replaces each review worker's own heap limit
+ * (--review-workers), so the memory figures of the README no longer hold.
+ */
+function warnProcessHeapFlag(logger: Logger, env: Env, workerHeapMiB: number): void {
+  const flags = [...process.execArgv, env.NODE_OPTIONS ?? ''].join(' ');
+  if (!flags.includes('--max-old-space-size')) return;
+  logger.warn(
+    { execArgv: process.execArgv, nodeOptions: env.NODE_OPTIONS ?? '' },
+    `--max-old-space-size applies to every thread and replaces the review workers' heap limit of ${workerHeapMiB} MiB; run without it`,
+  );
+}
+
 function logListening(logger: Logger, config: WebhookConfig, server: RunningServer): void {
   logger.info(
     {
@@ -197,6 +210,7 @@ async function run(argv: readonly string[], env: Env): Promise<number | undefine
     logging.exit(1);
   });
 
+  warnProcessHeapFlag(logger, env, config.reviews.workerHeapMiB);
   const metrics = createMetrics({ processMetrics: true, version: readBuildInfo().version });
   let running: RunningServer | undefined;
   const reviewPool = createReviewPool({

@@ -43,9 +43,6 @@ export interface ReviewPool {
   close(): Promise<void>;
 }
 
-/** The young generation of a worker: semi-spaces of 4 MiB as the main thread's (--max-semi-space-size=4). */
-const WORKER_YOUNG_MIB = 12;
-
 interface Job extends ReviewJob {
   resolve: (review: PooledReview) => void;
   reject: (error: Error) => void;
@@ -109,7 +106,8 @@ export function createReviewPool(options: ReviewPoolOptions): ReviewPool {
   function start(): Thread {
     const worker = new Worker(url, {
       workerData,
-      resourceLimits: { maxOldGenerationSizeMb: heapMiB, maxYoungGenerationSizeMb: WORKER_YOUNG_MIB },
+      // Only if Node runs without --max-old-space-size: V8 applies that flag to every thread instead.
+      resourceLimits: { maxOldGenerationSizeMb: heapMiB },
     });
     // The server's sockets keep the process alive while a review is in progress; an idle worker must not.
     worker.unref();

@@ -22,7 +22,7 @@ const DEFAULTS: WebhookConfig = {
     writeTimeoutMs: 10_000,
     maxConnections: 512,
   },
-  reviews: { maxReviews: 1, smallBodyBytes: 65_536, queueTimeoutMs: 2000, workers: 2, workerHeapMiB: 160 },
+  reviews: { maxReviews: 1, smallBodyBytes: 65_536, queueTimeoutMs: 2000, workers: 1, workerHeapMiB: 160 },
   help: false,
 };
 
@@ -109,7 +109,7 @@ void describe('parseConfig', () => {
       DEBUGDEAD_HEADER_TIMEOUT: '30s',
       DEBUGDEAD_MAX_CONNECTIONS: '2000',
       DEBUGDEAD_MAX_REVIEWS: '16',
-      DEBUGDEAD_REVIEW_WORKERS: '1',
+      DEBUGDEAD_REVIEW_WORKERS: '3',
     });
     assert.deepEqual(config, {
       host: '::',
@@ -122,7 +122,7 @@ void describe('parseConfig', () => {
       bodyLimitBytes: 3145728,
       shutdownTimeoutMs: 60000,
       server: { ...SERVER_LIMITS, headersTimeoutMs: 30_000, maxConnections: 2000 },
-      reviews: { ...REVIEW_LIMITS, maxReviews: 16, workers: 1 },
+      reviews: { ...REVIEW_LIMITS, maxReviews: 16, workers: 3 },
       help: false,
     } satisfies WebhookConfig);
   });
@@ -189,7 +189,7 @@ void describe('parseConfig', () => {
       'no review workers',
       ['--review-workers', '0'],
       {},
-      /^--review-workers: "0" is not a count; use a whole number of at least 1, like 2$/,
+      /^--review-workers: "0" is not a count; use a whole number of at least 1, like 1$/,
     ],
     [
       'a header timeout that is not a duration',

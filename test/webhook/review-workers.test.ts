@@ -16,6 +16,7 @@ import {
   EXAMPLE_REVIEW_TEXT,
   capturedLogger,
   decodePatch,
+  eventually,
   exampleReview,
   field,
   metricValue,
@@ -160,6 +161,49 @@ void describe('review workers', () => {
     assert.equal(await metricValue(fixture.metrics, METRIC_NAMES.reviews, { outcome: 'mutated' }), 1);
     assert.equal(await metricValue(fixture.metrics, METRIC_NAMES.inFlight), 0);
     assert.equal(pool.pending(), 0);
+  });
+
+  void it('keep the slot of a review whose client went away until its worker is done: bodies in the pool stay bounded', async () => {
+    const { pool, held, release } = heldPool();
+    const fixture = testApp({ reviewPool: pool, reviewLimits: { maxReviews: 1, queueTimeoutMs: 200 } });
+    const port = await serve(fixture);
+    const body = reviewWithTolerations(30_000);
+
+    const gone = httpRequest({
+      host: '127.0.0.1',
+      port,
+      path: '/mutate',
+      method: 'POST',
+      agent: false,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+    });
+    gone.on('error', () => undefined); // the destroy below
+    gone.end(body);
+    await held();
+    gone.destroy();
+    await eventually(
+      async () => (await metricValue(fixture.metrics, METRIC_NAMES.inFlight)) === 0,
+      5000,
+      'the departed client to leave no review in flight',
+    );
+
+    // Its work is still in the worker: the slot is still taken, so the next large review waits, then gets 429.
+    const refused = await send(port, 'POST', '/mutate', body);
+    assert.equal(refused.status, 429);
+    assert.equal(pool.pending(), 1, 'only the departed review is in the pool');
+
+    release();
+    await eventually(() => pool.pending() === 0, 5000, 'the departed review to finish');
+    const next = await send(port, 'POST', '/mutate', body);
+    assert.equal(next.status, 200);
+    assert.deepEqual(
+      fixture
+        .records()
+        .filter((record) => String(record.msg).startsWith('admission review'))
+        .map((record) => record.outcome)
+        .sort(),
+      ['mutated', 'mutated', 'throttled'],
+    );
   });
 
   void it('review a small body on the main thread: the held worker never sees it', async () => {
