@@ -41,8 +41,9 @@ export interface ReviewLimits {
   /** Large reviews in progress at most (from arrival until the answer is flushed). */
   maxReviews: number;
   /**
-   * A review whose declared body is at most this many bytes takes no slot: it costs well under a millisecond
-   * and little memory (a pod is typically 5 to 30 KiB; the connection cap bounds how many there can be).
+   * A review whose body is at most this many bytes takes no slot and runs on the main thread: it costs well
+   * under a millisecond and little memory (a pod is typically 5 to 30 KiB; the connection cap bounds how
+   * many there can be). A larger one takes a slot and runs in a review worker.
    */
   smallBodyBytes: number;
   /** How long a review over the cap may wait for a slot before it is refused with 429. */
