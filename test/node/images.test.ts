@@ -25,6 +25,8 @@ const SCRIPTS = [
   'scripts/build-webhook-image.sh',
   'scripts/build-node.sh',
   'scripts/build-apiserver.sh',
+  'scripts/build-registry.sh',
+  'scripts/lib/go-cache.sh',
 ].map((file) => path.join(REPO_ROOT, file));
 
 const missing = ['pause', 'crash'].filter((name) => !existsSync(path.join(NODE_BIN_DIR, name)));
