@@ -60,7 +60,7 @@ export interface ReviewLimits {
  * per review), and a hop to a worker costs more than such a review (bench/webhook-load.bench.ts, README).
  * A larger review takes a slot and is parsed, mutated and encoded in a worker thread, so that /healthz,
  * /readyz and /metrics never wait for it: with 16 pods of 1,000,000 tolerations at once, the slowest /healthz
- * went from 1.6 to 3.9 s to 0.1 to 0.3 s (bench/webhook-attacks.bench.ts). 1 slot and 1 worker: what a
+ * went from 0.5 to 3.9 s to 0.1 to 0.2 s (bench/webhook-attacks.bench.ts, load average 5 to 15). 1 slot and 1 worker: what a
  * large review costs is memory (its body up to the body limit, about 250 MiB of resident memory for the
  * worst one, a 6 MiB body of `{}`, parsed in a worker), and two at once would not fit the Deployment's
  * 384Mi limit; the 16-connection load benchmark shows no difference beyond noise. A worker's heap of 160 MiB
