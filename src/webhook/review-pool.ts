@@ -149,8 +149,12 @@ export function createReviewPool(options: ReviewPoolOptions): ReviewPool {
       const thread = idle();
       if (thread === undefined) return;
       const job = waiting.shift() as Job;
-      thread.job = job;
-      thread.worker.postMessage({ id: job.id, body: job.body } satisfies ReviewJob, [job.body]);
+      try {
+        thread.worker.postMessage({ id: job.id, body: job.body } satisfies ReviewJob, [job.body]);
+        thread.job = job;
+      } catch (error) {
+        job.reject(error instanceof Error ? error : new Error(String(error)));
+      }
     }
   }
 
