@@ -3,8 +3,9 @@
  *
  * One HTTP stack: express serves every route. `POST /mutate` is a chain of small middleware: start the
  * review (clock, in-flight gauge, a slot for a large body), read the body (`jsonBody`, the lean replacement
- * of express.json()), answer (a large body's review runs in a worker thread: review-pool.ts). Errors of every route go to the error handler, whose `sendError` is the one place that maps typed
- * errors to statuses. The admission path is per pod create, so its cost matters
+ * of express.json()), answer (a large body's review runs in a worker thread: review-pool.ts). Errors of
+ * every route go to the error handler, whose `sendError` is the one place that maps typed errors to
+ * statuses. The admission path is per pod create, so its cost matters
  * (bench/webhook-load.bench.ts); the other routes are scraped and probed a few times a minute.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
