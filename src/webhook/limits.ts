@@ -52,6 +52,8 @@ export interface ReviewLimits {
   workers: number;
   /** Each worker's old-generation heap at most, in MiB (its resourceLimits). */
   workerHeapMiB: number;
+  /** A review still in its worker after this long fails (500) and the worker is replaced. */
+  workerTimeoutMs: number;
 }
 
 /**
@@ -65,8 +67,10 @@ export interface ReviewLimits {
  * worst one, a 6 MiB body of `{}`, parsed in a worker), and two at once would not fit the Deployment's
  * 384Mi limit; the 16-connection load benchmark shows no difference beyond noise. A worker's heap of 160 MiB
  * holds that worst body (128 MiB does not); past it, only that review fails (500) and the worker is
- * replaced. A slow client holds the slot at most the request timeout (10 s). Waiting up to 2 s keeps
- * bursts answered within the manifests' 5 s webhook timeout.
+ * replaced. A slow client holds the slot at most the request timeout (10 s), and a review its worker at
+ * most 10 s (the API server's default webhook timeout: no one waits for the answer after that; the worst
+ * legal pod takes about 1 s, 4 s on a loaded node). Waiting up to 2 s keeps bursts answered within the
+ * manifests' 5 s webhook timeout.
  */
 export const REVIEW_LIMITS: ReviewLimits = {
   maxReviews: 1,
@@ -74,4 +78,5 @@ export const REVIEW_LIMITS: ReviewLimits = {
   queueTimeoutMs: 2_000,
   workers: 1,
   workerHeapMiB: 160,
+  workerTimeoutMs: 10_000,
 };

@@ -216,6 +216,7 @@ async function run(argv: readonly string[], env: Env): Promise<number | undefine
   const reviewPool = createReviewPool({
     size: config.reviews.workers,
     heapMiB: config.reviews.workerHeapMiB,
+    jobTimeoutMs: config.reviews.workerTimeoutMs,
     mutation: config.mutation,
     logger,
   });

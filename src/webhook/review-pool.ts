@@ -4,7 +4,8 @@
  * /readyz and /metrics. Each worker takes one job at a time; more wait here in arrival order (the review
  * slots bound how many). Workers start on the first job and are started again after one dies: a crash or
  * an out-of-memory abort in a worker (each has its own heap, capped by `heapMiB`) fails only the review it
- * was doing. close() fails what is waiting and stops the workers.
+ * was doing, and so does a review still running after jobTimeoutMs (the worker is stopped: its slot must not
+ * be held for ever). close() fails what is waiting and stops the workers.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -18,6 +19,8 @@ export interface ReviewPoolOptions {
   size: number;
   /** Each worker's old-generation heap at most (its resourceLimits). */
   heapMiB: number;
+  /** A job still in its worker after this long fails, and the worker is stopped and replaced. */
+  jobTimeoutMs: number;
   mutation: MutationConfig;
   logger: Logger;
   /** The worker's entry point; default review-worker-main.js (tests give one that holds a job). */
@@ -51,7 +54,9 @@ interface Job extends ReviewJob {
 interface Thread {
   worker: Worker;
   job?: Job;
-  /** Why it is dying, from its 'error' event. */
+  /** Stops the worker when its job takes longer than jobTimeoutMs. */
+  deadline?: NodeJS.Timeout;
+  /** Why it is dying, from its 'error' event, or the deadline. */
   failure?: Error;
 }
 
@@ -82,20 +87,37 @@ function ownBytes(body: Buffer): ArrayBuffer {
   return copy;
 }
 
+/** The code of the failure set when a job's deadline stops its worker. */
+const REVIEW_TIMEOUT = 'DEBUGDEAD_REVIEW_TIMEOUT';
+
 function workerDied(thread: Thread, code: number, heapMiB: number): Error {
   const failure = thread.failure;
-  const outOfMemory = (failure as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-  const why = outOfMemory
-    ? `ran out of memory (its heap is limited to ${heapMiB} MiB)`
-    : `exited (${failure === undefined ? `code ${code}` : failure.message})`;
+  const why = (): string => {
+    const errorCode = (failure as { code?: unknown } | undefined)?.code;
+    if (errorCode === 'ERR_WORKER_OUT_OF_MEMORY') return `ran out of memory (its heap is limited to ${heapMiB} MiB)`;
+    if (errorCode === REVIEW_TIMEOUT) return `was stopped (${failure?.message ?? ''})`;
+    return `exited (${failure === undefined ? `code ${code}` : failure.message})`;
+  };
   return new Error(
-    `the review worker ${why} while reviewing this body`,
+    `the review worker ${why()} while reviewing this body`,
     failure === undefined ? {} : { cause: failure },
   );
 }
 
+/** Hands the job (and its body) to the thread; past the timeout, the worker is stopped. */
+function post(thread: Thread, job: Job, timeoutMs: number): void {
+  thread.worker.postMessage({ id: job.id, body: job.body } satisfies ReviewJob, [job.body]);
+  thread.job = job;
+  thread.deadline = setTimeout(() => {
+    thread.failure = Object.assign(new Error(`the review took longer than ${timeoutMs / 1000} s`), {
+      code: REVIEW_TIMEOUT,
+    });
+    void thread.worker.terminate();
+  }, timeoutMs);
+}
+
 export function createReviewPool(options: ReviewPoolOptions): ReviewPool {
-  const { size, heapMiB, logger } = options;
+  const { size, heapMiB, jobTimeoutMs, logger } = options;
   const url = options.workerUrl ?? new URL('./review-worker-main.js', import.meta.url);
   const workerData: ReviewWorkerData & Record<string, unknown> = { ...options.workerData, mutation: options.mutation };
   const threads = new Set<Thread>();
@@ -115,6 +137,7 @@ export function createReviewPool(options: ReviewPoolOptions): ReviewPool {
     worker.on('message', (reply: ReviewReply) => {
       const job = thread.job;
       if (job?.id !== reply.id) return;
+      clearTimeout(thread.deadline);
       thread.job = undefined;
       settle(job, reply);
       dispatch();
@@ -123,6 +146,7 @@ export function createReviewPool(options: ReviewPoolOptions): ReviewPool {
       thread.failure = error;
     });
     worker.on('exit', (code) => {
+      clearTimeout(thread.deadline);
       threads.delete(thread);
       const job = thread.job;
       thread.job = undefined;
@@ -150,8 +174,7 @@ export function createReviewPool(options: ReviewPoolOptions): ReviewPool {
       if (thread === undefined) return;
       const job = waiting.shift() as Job;
       try {
-        thread.worker.postMessage({ id: job.id, body: job.body } satisfies ReviewJob, [job.body]);
-        thread.job = job;
+        post(thread, job, jobTimeoutMs);
       } catch (error) {
         job.reject(error instanceof Error ? error : new Error(String(error)));
       }

@@ -22,7 +22,14 @@ const DEFAULTS: WebhookConfig = {
     writeTimeoutMs: 10_000,
     maxConnections: 512,
   },
-  reviews: { maxReviews: 1, smallBodyBytes: 65_536, queueTimeoutMs: 2000, workers: 1, workerHeapMiB: 160 },
+  reviews: {
+    maxReviews: 1,
+    smallBodyBytes: 65_536,
+    queueTimeoutMs: 2000,
+    workers: 1,
+    workerHeapMiB: 160,
+    workerTimeoutMs: 10_000,
+  },
   help: false,
 };
 

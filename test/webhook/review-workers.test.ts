@@ -82,7 +82,10 @@ async function serve(fixture: TestApp): Promise<number> {
 }
 
 /** A pool whose workers hold every job until release(); held() resolves once a worker holds one. */
-function heldPool(logger = capturedLogger().logger): {
+function heldPool(
+  logger = capturedLogger().logger,
+  jobTimeoutMs = 60_000,
+): {
   pool: ReviewPool;
   held: () => Promise<void>;
   release: () => void;
@@ -92,6 +95,7 @@ function heldPool(logger = capturedLogger().logger): {
   const pool = createReviewPool({
     size: 1,
     heapMiB: 160,
+    jobTimeoutMs,
     mutation: DEFAULT_MUTATION_CONFIG,
     logger,
     workerUrl: HELD_WORKER,
@@ -110,7 +114,7 @@ function heldPool(logger = capturedLogger().logger): {
   };
 }
 
-void describe('review workers', () => {
+void describe('review workers', { timeout: 120_000 }, () => {
   void it('answer /healthz, /readyz and /metrics while a large review is held in a worker, then answer the review', async () => {
     const { pool, held, release } = heldPool();
     const fixture = testApp({ reviewPool: pool });
@@ -219,6 +223,7 @@ void describe('review workers', () => {
     const pool = createReviewPool({
       size: 1,
       heapMiB: 160,
+      jobTimeoutMs: 60_000,
       mutation: DEFAULT_MUTATION_CONFIG,
       logger: capturedLogger().logger,
     });
@@ -242,7 +247,13 @@ void describe('review workers', () => {
   void it('fail only the review whose worker ran out of memory (500, logged and counted once), then serve the next in a new worker', async () => {
     const log = capturedLogger();
     // 16 MiB: enough for a review of 30,000 tolerations, not for one of 1,000,000 (about 60 MiB once parsed).
-    const pool = createReviewPool({ size: 1, heapMiB: 16, mutation: DEFAULT_MUTATION_CONFIG, logger: log.logger });
+    const pool = createReviewPool({
+      size: 1,
+      heapMiB: 16,
+      jobTimeoutMs: 60_000,
+      mutation: DEFAULT_MUTATION_CONFIG,
+      logger: log.logger,
+    });
     pools.push(pool);
     const fixture = testApp({ reviewPool: pool, logger: log.logger });
     const port = await serve(fixture);
@@ -269,6 +280,38 @@ void describe('review workers', () => {
     assert.equal(await metricValue(fixture.metrics, METRIC_NAMES.reviews, { outcome: 'mutated' }), 1);
     assert.equal(await metricValue(fixture.metrics, METRIC_NAMES.inFlight), 0);
     assert.equal(pool.pending(), 0);
+  });
+
+  void it('stop a worker whose review outlives the job timeout: that review fails (500, logged once), its slot frees, a new worker serves the next', async () => {
+    const log = capturedLogger();
+    const { pool, release } = heldPool(log.logger, 300);
+    const fixture = testApp({ reviewPool: pool, logger: log.logger });
+    const port = await serve(fixture);
+    const body = reviewWithTolerations(30_000);
+
+    // Held for ever (or still starting): either way the deadline stops the worker.
+    const stuck = send(port, 'POST', '/mutate', body);
+    assert.deepEqual(await stuck, { status: 500, body: 'internal error; see the webhook log\n' });
+    assert.deepEqual(
+      log
+        .records()
+        .filter((record) => record.msg === 'admission review failed')
+        .map((record) => [record.outcome, record.status]),
+      [['error', 500]],
+    );
+    assert.match(
+      field(
+        log.records().find((record) => record.msg === 'admission review failed'),
+        'err',
+      ),
+      /the review worker was stopped \(the review took longer than 0.3 s\) while reviewing this body/,
+    );
+    assert.deepEqual([pool.pending(), pool.workers()], [0, 0]);
+
+    release(); // the next worker does not hold its job
+    const next = await send(port, 'POST', '/mutate', body);
+    assert.equal(next.status, 200);
+    assert.equal(pool.workers(), 1);
   });
 
   void it('on close, fail the review held in a worker and the one waiting for it, and stop the workers', async () => {
