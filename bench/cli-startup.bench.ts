@@ -1,11 +1,12 @@
 /**
  * CLI start-up: wall time of `kubectl-debugdead --help` and of `kubectl-debugdead mutate -f
- * examples/heapster-pod.yaml` (the built dist/cli/main.js under this Node), interleaved round by round with
- * `kubectl debug --help` so that machine noise hits all three alike. Prints medians and the ratios to kubectl.
- * Targets: --help ≤ 1.0× and mutate ≤ 1.3× kubectl's time.
+ * examples/heapster-pod.yaml` (the built bin, dist/cli/main.js: the bundle, under this Node), interleaved round
+ * by round with `kubectl debug --help` so that machine noise hits all three alike. Prints medians and the ratios
+ * to kubectl, and the load average. Targets: --help ≤ 1.0× and mutate ≤ 1.3× kubectl's time.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.join(import.meta.dirname, '..');
@@ -48,6 +49,8 @@ function quantile(values: number[], q: number): number {
 }
 
 if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build first`);
+// The machine's load beside the figures: on shared cores, other jobs move these 50 ms processes by 2×.
+const loadBefore = loadavg();
 for (let round = 0; round < WARMUP; round += 1) for (const subject of subjects) once(subject);
 for (let round = 0; round < ROUNDS; round += 1) {
   // Rotate the order each round so no subject always runs right after another.
@@ -59,7 +62,9 @@ for (let round = 0; round < ROUNDS; round += 1) {
 
 const [kubectl, help, mutate] = subjects;
 if (kubectl === undefined || help === undefined || mutate === undefined) throw new Error('unreachable');
+const load = (values: number[]): string => values.map((value) => value.toFixed(2)).join(' ');
 console.log(`Node ${process.version}, ${ROUNDS} interleaved rounds after ${WARMUP} warm-up rounds, wall time in ms`);
+console.log(`  load average before ${load(loadBefore)}, after ${load(loadavg())}`);
 console.log(`  ${''.padEnd(58)} ${'min'.padStart(7)} ${'median'.padStart(7)} ${'p90'.padStart(7)}`);
 for (const subject of subjects) {
   const [min, median, p90] = [0, 0.5, 0.9].map((q) => quantile(subject.times, q).toFixed(1).padStart(7));

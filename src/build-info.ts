@@ -22,15 +22,26 @@ function readJson(file: string): Record<string, unknown> | undefined {
   }
 }
 
-/** Reads the build information next to the code: `<dist>/build-info.json`, else the package.json above src/. */
+/**
+ * Reads the build information of the code: the nearest `build-info.json` in the module's directory or above it
+ * (`<dist>/build-info.json`; the bundled CLI's chunks sit in dist/cli/chunks/), else, once a directory holds a
+ * package.json (run from the sources), that package's version.
+ */
 export function readBuildInfo(moduleUrl: string = import.meta.url): BuildInfo {
-  const root = path.dirname(fileURLToPath(moduleUrl));
-  const built = readJson(path.join(root, 'build-info.json'));
-  if (typeof built?.version === 'string' && typeof built.commit === 'string') {
-    return { version: built.version, commit: built.commit };
+  let directory = path.dirname(fileURLToPath(moduleUrl));
+  for (;;) {
+    const built = readJson(path.join(directory, 'build-info.json'));
+    if (typeof built?.version === 'string' && typeof built.commit === 'string') {
+      return { version: built.version, commit: built.commit };
+    }
+    const manifest = readJson(path.join(directory, 'package.json'));
+    const parent = path.dirname(directory);
+    if (manifest !== undefined || parent === directory) {
+      const version = manifest?.version;
+      return { version: typeof version === 'string' ? version : 'unknown', commit: 'unknown' };
+    }
+    directory = parent;
   }
-  const version = readJson(path.join(root, '..', 'package.json'))?.version;
-  return { version: typeof version === 'string' ? version : 'unknown', commit: 'unknown' };
 }
 
 export function versionText(nodeVersion: string, info: BuildInfo = readBuildInfo()): string {

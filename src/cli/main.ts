@@ -7,7 +7,7 @@
  */
 import module from 'node:module';
 import { homedir } from 'node:os';
-import { isatty } from 'node:tty';
+import type { Output } from './context.js';
 
 // Cache compiled code between runs (in the OS temp directory): most of a short command's start-up is compiling.
 // Enabled before our own modules load (static imports would be compiled before this line runs).
@@ -27,6 +27,10 @@ const [{ DEFAULT_MUTATION_CONFIG }, { runCli }, { DEFAULT_BUDGET_MS, registryAcc
   import('./image/registry-access.js'),
 ]);
 
+// Not an ESM import: for node:fs that makes Node read every export, whose lazy getters load fs/promises, the
+// streams and readline, a few ms that no short command needs (scripts/bundle-cli.ts does the same for the rest).
+const { writeSync } = process.getBuiltinModule('node:fs');
+
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** 5 characters of [a-z0-9] from the CSPRNG (rejection sampling keeps them uniform). */
@@ -38,6 +42,73 @@ function randomSuffix(): string {
     for (const byte of bytes) if (byte < 252 && suffix.length < 5) suffix += ALPHABET[byte % 36] ?? '';
   }
   return suffix;
+}
+
+/** The first write error on stdout or stderr other than EPIPE: the command's exit code then becomes 1. */
+let writeFailure: { fd: number; error: NodeJS.ErrnoException } | undefined;
+
+/**
+ * A failed write. EPIPE (the reader went away, as with `| head`) drops what follows quietly, as kubectl does;
+ * any other error (ENOSPC, EIO) is said once on the other fd and makes the exit code 1. Either way the command
+ * runs to its end, so that what it started (a copy to delete with --rm) is not left half done.
+ */
+function writeFailed(fd: 1 | 2, error: NodeJS.ErrnoException): void {
+  if (error.code === 'EPIPE' || writeFailure !== undefined) return;
+  writeFailure = { fd, error };
+  const name = fd === 1 ? 'standard output' : 'standard error';
+  try {
+    writeSync(3 - fd, `kubectl-debugdead: cannot write to ${name}: ${error.message}\n`);
+  } catch {
+    // Both are gone: the exit code says it.
+  }
+}
+
+/**
+ * Writes to fd 1 or 2 with write(2), as kubectl does. process.stdout/stderr are made only when something needs
+ * them (a terminal's width, the exec streams, a write that would block): making one loads node:tty, node:net
+ * and the stream modules, which cost --help a quarter of its start-up. Everything written before the stream
+ * exists has reached the fd, so the order holds; once the stream is used, every later write goes through it.
+ */
+function fdWriter(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: string) => unknown {
+  let via: 'fd' | 'stream' | 'nothing' = 'fd';
+  const toStream = (data: string | Buffer): unknown => {
+    if (via !== 'stream') {
+      via = 'stream';
+      stream().on('error', (error: NodeJS.ErrnoException) => {
+        via = 'nothing';
+        writeFailed(fd, error);
+      });
+    }
+    return stream().write(data);
+  };
+  return (text) => {
+    if (via === 'nothing') return false;
+    if (via === 'stream') return toStream(text);
+    let rest = Buffer.from(text, 'utf8');
+    try {
+      while (rest.length > 0) rest = rest.subarray(writeSync(fd, rest));
+      return true;
+    } catch (error) {
+      // EAGAIN on a non-blocking pipe: the stream waits until it drains. Anything else: the fd is unusable.
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return toStream(rest);
+      via = 'nothing';
+      writeFailed(fd, error as NodeJS.ErrnoException);
+      return false;
+    }
+  };
+}
+
+/** What a command sees of stdout or stderr; isTTY and columns are read (and the stream made) on first use. */
+function output(fd: 1 | 2, stream: () => NodeJS.WriteStream): Output {
+  return {
+    write: fdWriter(fd, stream),
+    get isTTY() {
+      return stream().isTTY;
+    },
+    get columns() {
+      return stream().columns;
+    },
+  };
 }
 
 const interruptHandlers: (() => void)[] = [];
@@ -53,23 +124,22 @@ process.on('SIGINT', () => {
 });
 
 const code = await runCli(process.argv.slice(2), {
-  stdout: {
-    write: (text: string) => process.stdout.write(text),
-    isTTY: process.stdout.isTTY,
-    columns: process.stdout.columns,
-  },
-  stderr: {
-    write: (text: string) => process.stderr.write(text),
-    isTTY: process.stderr.isTTY,
-    columns: process.stderr.columns,
-  },
-  // A getter: creating process.stdin costs start-up time that --help and most commands never need.
+  stdout: output(1, () => process.stdout),
+  stderr: output(2, () => process.stderr),
+  // Getters: creating process.stdin/stdout/stderr, or loading node:tty, costs start-up time that --help and most
+  // commands never need.
   get stdin() {
     return process.stdin;
   },
-  stdinIsTTY: isatty(0),
-  stdoutStream: process.stdout,
-  stderrStream: process.stderr,
+  get stdinIsTTY() {
+    return process.getBuiltinModule('node:tty').isatty(0);
+  },
+  get stdoutStream() {
+    return process.stdout;
+  },
+  get stderrStream() {
+    return process.stderr;
+  },
   now: () => new Date(),
   randomSuffix,
   kubeconfigEnv: process.env.KUBECONFIG,
@@ -96,6 +166,7 @@ const code = await runCli(process.argv.slice(2), {
     fetch: globalThis.fetch,
   },
 });
-process.exitCode = code;
+const exitCode = code === 0 && writeFailure !== undefined ? 1 : code;
+process.exitCode = exitCode;
 // Kept-alive HTTP connections or a paused stdin must not hold the process once the command is done.
-setTimeout(() => process.exit(code), 2000).unref();
+setTimeout(() => process.exit(exitCode), 2000).unref();

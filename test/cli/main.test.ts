@@ -1,14 +1,15 @@
 /**
- * The built bin (dist/cli/main.js, run by Node 24 like a user would): help for every command, exit codes,
- * which modules a command loads, and a real SIGINT during the wait. `npm test` builds first.
+ * The built bin (dist/cli/main.js, the bundle scripts/bundle-cli.ts makes, run by Node 24 like a user would): help
+ * for every command, exit codes, which modules a command loads, and a real SIGINT during the wait. `npm test` builds
+ * first.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { FakeApiServer, pendingStep } from './fake-apiserver.js';
 import { deploymentPod } from './fixtures.js';
@@ -23,6 +24,13 @@ function declaredBins(): Record<string, string> {
     bin?: Record<string, string>;
   };
   return manifest.bin ?? {};
+}
+
+/** The source files (src/...) a chunk of the bundle holds, from its source map. */
+async function bundledSources(url: string): Promise<string[]> {
+  const file = fileURLToPath(url);
+  const map = JSON.parse(await readFile(`${file}.map`, 'utf8')) as { sources: string[] };
+  return map.sources.map((source) => path.relative(ROOT, path.resolve(path.dirname(file), source)));
 }
 
 interface Exit {
@@ -73,12 +81,16 @@ describe('the kubectl-debugdead binary', () => {
     hook = path.join(dir, 'record-modules.mjs');
     const { load } = await import('js-yaml');
     await writeFile(path.join(dir, 'heapster.json'), JSON.stringify(load(await readFile(HEAPSTER, 'utf8'))));
-    // Records every module URL the program resolves.
+    // Records every module URL the program resolves, and at exit Node's own modules it loaded (as node:NAME). Not
+    // ESM imports of node:fs/node:module: those would load modules of their own.
     await writeFile(
       hook,
-      "import { registerHooks } from 'node:module';\nimport { appendFileSync } from 'node:fs';\n" +
+      "const { registerHooks } = process.getBuiltinModule('node:module');\n" +
+        "const { appendFileSync } = process.getBuiltinModule('node:fs');\n" +
         'registerHooks({ resolve(specifier, context, next) { const result = next(specifier, context); ' +
-        'appendFileSync(process.env.MODULE_RECORD, result.url + "\\n"); return result; } });\n',
+        'appendFileSync(process.env.MODULE_RECORD, result.url + "\\n"); return result; } });\n' +
+        "process.on('exit', () => appendFileSync(process.env.MODULE_RECORD, process.moduleLoadList" +
+        ".filter((name) => name.startsWith('NativeModule ')).map((name) => `node:${name.slice(13)}\\n`).join('')));\n",
     );
   });
   after(async () => {
@@ -135,15 +147,38 @@ describe('the kubectl-debugdead binary', () => {
   }
 
   const heavy = ['@kubernetes/client-node', 'express', 'pino', 'prom-client', 'undici', 'node-forge'];
-  // js-yaml is imported where YAML is read or written, and only there.
+  // Node's own modules that a short command never needs (making process.stdout/stdin, or an ESM import of node:fs
+  // or node:util, loads them): output goes out with write(2), built-ins are taken with process.getBuiltinModule.
+  const heavyBuiltins = [
+    'node:stream',
+    'node:net',
+    'node:tty',
+    'node:internal/fs/promises',
+    'node:readline',
+    'node:worker_threads',
+  ];
+  // The bin is a bundle (scripts/bundle-cli.ts): which of our modules a command loads is read from the source maps
+  // of the chunks it loads. js-yaml is imported where YAML is read or written, and only there.
   const loads: { args: string[]; forbidden: string[]; required: string[] }[] = [
-    { args: ['--help'], forbidden: [...heavy, 'js-yaml', '/mutation/mutate.js'], required: ['/cli/commands/help.js'] },
-    { args: ['mutate', '-f', HEAPSTER], forbidden: heavy, required: ['/mutation/mutate.js', 'js-yaml'] },
-    { args: ['mutate', '-f', 'JSON'], forbidden: heavy, required: ['/mutation/mutate.js', 'js-yaml'] },
+    {
+      args: ['--help'],
+      forbidden: [...heavy, ...heavyBuiltins, 'js-yaml', 'src/mutation/mutate.ts', 'src/cli/text/yaml.ts'],
+      required: ['src/cli/commands/help.ts'],
+    },
+    {
+      args: ['mutate', '-f', HEAPSTER],
+      forbidden: [...heavy, ...heavyBuiltins, 'src/cli/commands/debug.ts', 'src/cli/kube/kube-client.ts'],
+      required: ['src/mutation/mutate.ts', 'js-yaml', 'node:vm'],
+    },
+    {
+      args: ['mutate', '-f', 'JSON'],
+      forbidden: [...heavy, ...heavyBuiltins],
+      required: ['src/mutation/mutate.ts', 'js-yaml'],
+    },
     {
       args: ['mutate', '-f', 'JSON', '-o', 'json'],
-      forbidden: [...heavy, 'js-yaml'],
-      required: ['/mutation/mutate.js'],
+      forbidden: [...heavy, ...heavyBuiltins, 'js-yaml'],
+      required: ['src/mutation/mutate.ts'],
     },
   ];
   for (const load of loads) {
@@ -155,21 +190,24 @@ describe('the kubectl-debugdead binary', () => {
         env: { MODULE_RECORD: record },
       });
       assert.equal(result.code, 0, result.stderr);
-      const modules = (await readFile(record, 'utf8')).split('\n').filter((line) => line !== '');
-      for (const name of load.forbidden) {
-        assert.deepEqual(
-          modules.filter(
-            (url) => url.includes(`/node_modules/${name}/`) || (name.startsWith('/') && url.endsWith(name)),
-          ),
-          [],
-          `${name} is not loaded`,
-        );
-      }
-      for (const name of load.required)
-        assert.ok(
-          modules.some((url) => url.includes(name)),
-          `${name} is loaded`,
-        );
+      const urls = [...new Set((await readFile(record, 'utf8')).split('\n').filter((line) => line !== ''))];
+      const ours = urls.filter((url) => url.startsWith(pathToFileURL(ROOT).href) && !url.includes('/node_modules/'));
+      const bundle = pathToFileURL(path.join(ROOT, 'dist', 'cli')).href;
+      assert.deepEqual(
+        ours.filter((url) => !url.startsWith(`${bundle}/main.js`) && !url.startsWith(`${bundle}/chunks/`)),
+        [],
+        'the bundle is what runs: no module outside dist/cli/main.js and dist/cli/chunks/',
+      );
+      const sources = (await Promise.all(ours.map(async (url) => bundledSources(url)))).flat();
+      assert.ok(sources.includes('src/cli/main.ts'), sources.join(' '));
+      const loaded = (name: string): string[] =>
+        name.startsWith('src/')
+          ? sources.filter((source) => source === name)
+          : name.startsWith('node:')
+            ? urls.filter((url) => url === name)
+            : urls.filter((url) => url.includes(`/node_modules/${name}/`));
+      for (const name of load.forbidden) assert.deepEqual(loaded(name), [], `${name} is not loaded`);
+      for (const name of load.required) assert.notDeepEqual(loaded(name), [], `${name} is loaded`);
     });
   }
 
@@ -280,6 +318,58 @@ describe('the kubectl-debugdead binary', () => {
       );
     },
   );
+
+  describe('when stdout cannot be written', () => {
+    /** A pod whose mutated YAML is far larger than a pipe's buffer (64 KiB). */
+    async function bigPod(): Promise<string> {
+      const dir = await mkdtemp(path.join(tmpdir(), 'debugdead-big-'));
+      const file = path.join(dir, 'big.json');
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'big', annotations: { note: 'y'.repeat(300_000) } },
+        spec: { containers: [{ name: 'app', image: 'busybox', command: ['false'] }] },
+      };
+      await writeFile(file, JSON.stringify(pod));
+      return file;
+    }
+
+    it('a full disk (ENOSPC on /dev/full): one line on stderr naming standard output, exit 1, no stack trace', async (t) => {
+      if (!existsSync('/dev/full')) {
+        t.skip('no /dev/full on this machine');
+        return;
+      }
+      const file = await bigPod();
+      const result = spawnSync(process.execPath, [BIN, 'mutate', '-f', file], {
+        stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'],
+        encoding: 'utf8',
+      });
+      await rm(path.dirname(file), { recursive: true });
+      assert.equal(result.status, 1);
+      assert.equal(
+        result.stderr,
+        'kubectl-debugdead: cannot write to standard output: ENOSPC: no space left on device, write\n',
+      );
+    });
+
+    it('a reader that goes away (| head -c 10): exit 0, nothing on stderr', async () => {
+      const file = await bigPod();
+      const result = await new Promise<Exit>((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, 'mutate', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+        // Read one chunk, then close our end of the pipe: the next write gets EPIPE.
+        child.stdout.once('data', () => child.stdout.destroy());
+        child.once('error', reject);
+        child.once('close', (code, signal) => resolve({ code, signal, stdout: '', stderr }));
+      });
+      await rm(path.dirname(file), { recursive: true });
+      assert.deepEqual(
+        { code: result.code, signal: result.signal, stderr: result.stderr },
+        { code: 0, signal: null, stderr: '' },
+      );
+    });
+  });
 
   it('with nothing waiting for Ctrl-C, SIGINT ends the process as usual', async () => {
     const result = await new Promise<Exit>((resolve) => {

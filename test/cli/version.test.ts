@@ -38,7 +38,7 @@ void describe('--version', () => {
     assert.match(afterDashes.stderr, /unknown flag: --version/);
   });
 
-  void it('reads dist/build-info.json, else package.json with an unknown commit', async () => {
+  void it('reads the nearest dist/build-info.json above the module, else package.json with an unknown commit', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'debugdead-version-'));
     try {
       await mkdir(path.join(dir, 'dist', 'cli'), { recursive: true });
@@ -50,6 +50,11 @@ void describe('--version', () => {
       );
       const module = (where: string): string => pathToFileURL(path.join(dir, where, 'build-info.js')).href;
       assert.deepEqual(readBuildInfo(module('dist')), { version: '9.8.7', commit: 'abc123' });
+      // The bundled CLI's chunk that holds build-info.ts sits in dist/cli/chunks/.
+      assert.deepEqual(readBuildInfo(module(path.join('dist', 'cli', 'chunks'))), {
+        version: '9.8.7',
+        commit: 'abc123',
+      });
       assert.deepEqual(readBuildInfo(module('src')), { version: '9.8.7', commit: 'unknown' });
       assert.equal(
         versionText('v24.1.0', { version: '9.8.7', commit: 'abc123' }),

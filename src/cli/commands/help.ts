@@ -11,10 +11,13 @@ function flagLine(name: string, spec: FlagSpec): string {
   return `${spec.short === undefined ? '' : `-${spec.short}, `}--${name}=${value}`;
 }
 
-/** The Options section of a command, sorted by long name as kubectl sorts them. */
+/**
+ * The Options section of a command, sorted by long name as kubectl sorts them (Go's sort.Strings: byte order).
+ * Not localeCompare: its first call builds an ICU collator, which cost --help some 14 ms of its start-up.
+ */
 function options(specs: FlagSpecs): string {
   return Object.entries<FlagSpec>(specs)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, spec]) => `    ${flagLine(name, spec)}:\n\t${spec.help}\n`)
     .join('\n');
 }

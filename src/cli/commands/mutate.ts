@@ -41,7 +41,7 @@ export async function runMutate(args: string[], context: CliContext): Promise<nu
   const format = outputFormat(values, 'mutate') ?? 'yaml';
   const flags = optionFlagsFrom(values);
 
-  const pod = await readPodManifest(filename, context.stdin);
+  const pod = await readPodManifest(filename, () => context.stdin);
   validateContainerFlag(pod, flagText(flags, 'container'));
   const result = mutatePod(annotateForMutation(pod, flags), context.mutationConfig, { operation: 'CREATE' });
   switch (result.outcome) {

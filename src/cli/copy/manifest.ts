@@ -1,5 +1,5 @@
 /** Reading one Pod manifest (YAML or JSON) from a file or stdin, for `mutate -f`. */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import type { Pod } from '../../mutation/index.js';
 import type { Input } from '../context.js';
@@ -23,10 +23,11 @@ async function readStream(stream: Input): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function readSource(filename: string, stdin: Input): Promise<string> {
-  if (filename === '-') return readStream(stdin);
+async function readSource(filename: string, stdin: () => Input): Promise<string> {
+  if (filename === '-') return readStream(stdin());
   try {
-    return await readFile(filename, 'utf8');
+    // Sync: one small file, and node:fs/promises would cost the command a few ms of start-up to load.
+    return readFileSync(filename, 'utf8');
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const why =
@@ -64,8 +65,11 @@ async function parse(text: string, where: string): Promise<unknown> {
   return documents[0];
 }
 
-/** The Pod in FILE (or stdin for "-"). Anything else is a usage error naming what was found. */
-export async function readPodManifest(filename: string, stdin: Input): Promise<Pod> {
+/**
+ * The Pod in FILE (or stdin for "-"). Anything else is a usage error naming what was found. stdin is asked for
+ * only for "-": making process.stdin loads the stream modules, a few ms of start-up.
+ */
+export async function readPodManifest(filename: string, stdin: () => Input): Promise<Pod> {
   const where = filename === '-' ? 'stdin' : filename;
   const object = await parse(await readSource(filename, stdin), where);
   if (!isObject(object)) throw new UsageError(`${where} is not a Kubernetes object: expected a Pod manifest`);
