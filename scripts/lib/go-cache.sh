@@ -5,8 +5,9 @@
 # A build is cached at
 #   ${DEBUGDEAD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/debugdead}/<kind>/<key>/
 # where <key> hashes the Go version, the files the caller names (sources, go.mod, go.sum, its own script)
-# and this library. Concurrent builds of one key are serialized with flock; the two most recent keys of a
-# kind are kept. A rebuild after a key change mostly relinks: the Go build cache ($GOCACHE) still holds the
+# and this library. Concurrent builds of one key are serialized with flock. Each use marks its key as used;
+# keys of a kind unused for a week are dropped (never the two most recently used), so that checkouts of
+# different commits (git worktrees, CI next to a developer) do not delete each other's binaries. A rebuild after a key change mostly relinks: the Go build cache ($GOCACHE) still holds the
 # compiled packages.
 #
 # The caller sets `tool` (its name in messages) and `optional` (true for --optional) before sourcing.
@@ -60,7 +61,7 @@ go_cache_kube_ldflags() {
 
 # go_cache_build KIND KEY BUILD_FN BINARY…: sets out_dir to the cache directory of KEY; unless every
 # BINARY is there, runs BUILD_FN TMP_DIR (which writes every BINARY into TMP_DIR), moves them in and drops
-# older keys of KIND. Holds a lock on the key meanwhile (released when the calling script exits).
+# the keys of KIND unused for a week. Holds a lock on the key meanwhile (released when the calling script exits).
 go_cache_build() {
   local kind="$1" key="$2" build_fn="$3" cache_root b tmp start old
   shift 3
@@ -71,6 +72,7 @@ go_cache_build() {
     exec 9>"$out_dir/.lock"
     flock 9
   fi
+  touch "$out_dir"
   local missing=false
   for b in "$@"; do [[ -x "$out_dir/$b" ]] || missing=true; done
   [[ "$missing" == true ]] || return 0
@@ -82,7 +84,9 @@ go_cache_build() {
   for b in "$@"; do mv -f "$tmp/$b" "$out_dir/$b"; done
   rm -rf "$tmp"
   echo "$tool: built in $((SECONDS - start))s" >&2
+  touch "$out_dir"
   while IFS= read -r old; do
     [[ "$old" == "$out_dir" ]] || rm -rf -- "$old"
-  done < <(find "$cache_root" -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\n' | sort -rn | tail -n +3 | cut -d' ' -f2-)
+  done < <(find "$cache_root" -mindepth 1 -maxdepth 1 -type d -mtime +7 -printf '%T@ %p\n' | sort -rn | cut -d' ' -f2- |
+    grep -vxF -f <(find "$cache_root" -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\n' | sort -rn | head -n 2 | cut -d' ' -f2-))
 }

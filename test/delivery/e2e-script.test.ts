@@ -1,7 +1,8 @@
 /**
  * The kind e2e (make e2e) cannot run here (no Docker engine, no kind): these tests check that its scripts
  * parse, that it skips with a printed reason and exit 0 where a tool is missing (and fails instead under
- * E2E_REQUIRED=1), that it reads the tools image from the built code, and that its fixtures are valid.
+ * E2E_REQUIRED=1), that it reads the tools image from the built code, that it runs the steps the real node
+ * runs through the in-cluster Service (test/node/journey.test.ts), and that its fixtures are the journey's.
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -10,14 +11,16 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { loadAll } from 'js-yaml';
 import { DEFAULT_TOOLS_IMAGE } from '../../src/mutation/config.js';
+import { e2eWorkloads, E2E_SKIPPED_NAMESPACES } from '../e2e/workloads.js';
+import { IMAGES } from '../node/images.js';
+import { WORKLOADS } from '../node/workloads.js';
 import { ROOT } from './render.js';
 import { schemaErrors, type KubeObject } from './schema.js';
 
 const run = promisify(execFile);
 const E2E = path.join(ROOT, 'test', 'e2e');
-const SCRIPTS = ['run.sh', 'kind.sh'].map((name) => path.join(E2E, name));
+const SCRIPTS = ['run.sh', 'journey.sh', 'kind.sh'].map((name) => path.join(E2E, name));
 
 function has(command: string, args: string[]): boolean {
   try {
@@ -96,7 +99,8 @@ describe('test/e2e (kind)', () => {
   );
 
   it('drives the whole scenario of the issue', async () => {
-    const script = await readFile(path.join(E2E, 'run.sh'), 'utf8');
+    const script =
+      (await readFile(path.join(E2E, 'run.sh'), 'utf8')) + (await readFile(path.join(E2E, 'journey.sh'), 'utf8'));
     for (const step of [
       /"\$DOCKER" build -t "\$IMAGE" \./,
       /kind\.sh up "\$CLUSTER" "\$IMAGE"/,
@@ -104,13 +108,14 @@ describe('test/e2e (kind)', () => {
       /wait --for=condition=complete job\/debugdead-tls-bootstrap/,
       /rollout status deployment\/debugdead-webhook/,
       /label namespace "\$NS" debug\.dead\/enable=true/,
+      /test\/e2e\/workloads\.ts "\$PREFIX"/,
       /CrashLoopBackOff/,
-      /"\$KUBECTL" debugdead "\$POD" -n "\$NS"/,
-      /\/debug-dead\/busybox uname/,
+      /debugdead "\$SOURCE" -n "\$ns"$/m,
       /livenessProbe readinessProbe startupProbe/,
       /\/debug-dead\/rerun/,
-      /\[\[ "\$rerun_code" == "\$crash_code" \]\]/,
+      /shell_says "rerun exit=\$CRASH_EXIT_CODE"/,
       /persistentVolumeClaim/,
+      /script -qfec .*--exec --rm/,
       /plain_pod plain ''/,
       /debugdead clean --all/,
       /k delete -k manifests\//,
@@ -119,17 +124,78 @@ describe('test/e2e (kind)', () => {
     assert.match(script, /trap finish EXIT/, 'cleans up on failure too');
   });
 
-  it('its fixtures: a valid crashing Deployment with probes and a PVC, built FROM scratch', async () => {
-    const objects = loadAll(await readFile(path.join(E2E, 'crash-app.yaml'), 'utf8')) as KubeObject[];
+  /** The titles of the tests in `source` between `from` and `to` (the first string of each `void it(`). */
+  function testTitles(source: string, from: string, to: string): string[] {
+    const start = source.indexOf(from);
+    const end = source.indexOf(to, start);
+    assert.ok(start >= 0 && end > start, `${from} ... ${to} in journey.test.ts`);
+    return [...source.slice(start, end).matchAll(/void it\(\s*(['`])(.*?)\1/gs)].map((match) => match[2] ?? '');
+  }
+
+  it('runs each case of the shipped install and of the journey through the in-cluster Service, named as the node names it', async () => {
+    const journey = await readFile(path.join(ROOT, 'test', 'node', 'journey.test.ts'), 'utf8');
+    const cases = [
+      ...testTitles(journey, 'function journey(', "void describe('through the webhook on the host"),
+      ...testTitles(journey, "void describe('the shipped install", 'function kernelTunables'),
+    ].map((title) => title.replace('${webhook.name}', 'a webhook pod'));
+    assert.ok(cases.length >= 15, `the cases: ${cases.join('; ')}`);
+    const script = await readFile(path.join(E2E, 'journey.sh'), 'utf8');
+    const steps = [...script.matchAll(/^log "(.*)"$/gm)].map((match) => match[1]);
+    assert.deepEqual(
+      cases.filter((title) => !steps.includes(title)),
+      // It needs typing on a terminal as the picker draws (the node's test does it with a pseudo-terminal).
+      ['with no POD, the picker on a terminal offers the crash-looping container and copies it'],
+      'the e2e runs every other case, as a step of the same name',
+    );
+  });
+
+  it("its fixtures: the journey's workloads, valid, in the images its Dockerfile builds FROM scratch", async () => {
+    const list = e2eWorkloads('debugdead-e2e-');
+    const objects = list.items as KubeObject[];
     for (const object of objects) assert.deepEqual(await schemaErrors(object), [], object.kind);
-    const deployment = objects.find((object) => object.kind === 'Deployment') as unknown as {
-      spec: { template: { spec: { containers: Record<string, unknown>[]; volumes: Record<string, unknown>[] } } };
-    };
-    const [container] = deployment.spec.template.spec.containers;
-    assert.ok(container?.livenessProbe && container.readinessProbe && container.command);
-    assert.ok(deployment.spec.template.spec.volumes.some((volume) => 'persistentVolumeClaim' in volume));
+    const used = Object.keys(WORKLOADS).filter((key) => !E2E_SKIPPED_NAMESPACES.includes(key));
+    assert.deepEqual(
+      objects.filter((object) => object.kind === 'Namespace').map((object) => object.metadata.name),
+      used.map((key) => `debugdead-e2e-${key}`),
+    );
+    assert.deepEqual(
+      objects.filter((object) => object.kind !== 'Namespace').map(({ metadata, ...rest }) => ({ ...rest, metadata })),
+      used.flatMap((key) =>
+        (WORKLOADS[key]?.objects ?? []).map((object) => {
+          const { metadata, ...rest } = object as KubeObject;
+          return { ...rest, metadata: { ...metadata, namespace: `debugdead-e2e-${key}` } };
+        }),
+      ),
+      'the very objects of the journey, each in its prefixed namespace',
+    );
+    const run = await readFile(path.join(E2E, 'run.sh'), 'utf8');
+    assert.match(
+      run,
+      new RegExp(
+        `^JOURNEY_IMAGES=\\(${[IMAGES.crash, IMAGES.distroless, IMAGES.shellApp].join(' ').replaceAll('.', '\\.')}\\)$`,
+        'm',
+      ),
+      'the e2e builds and loads the images under the names the node uses',
+    );
+    assert.match(
+      await readFile(path.join(E2E, 'journey.sh'), 'utf8'),
+      new RegExp(`^CRASH_IMAGE=${IMAGES.crash.replaceAll('.', '\\.')}$`, 'm'),
+    );
+    const images = objects.flatMap(
+      (object) =>
+        JSON.stringify(object)
+          .match(/"image":"[^"]+"/g)
+          ?.map((field) => field.slice(9, -1)) ?? [],
+    );
+    assert.deepEqual(
+      [...new Set(images)].sort(),
+      [IMAGES.crash, IMAGES.distroless, IMAGES.shellApp].sort(),
+      'every image the workloads use is built by the e2e',
+    );
     const dockerfile = await readFile(path.join(E2E, 'crash', 'Dockerfile'), 'utf8');
     assert.match(dockerfile, /^FROM scratch$/m);
+    assert.match(dockerfile, /^FROM scratch AS distroless$/m);
+    assert.match(dockerfile, /^FROM busybox:1\.37\.0-musl AS shell-app$/m);
     assert.match(await readFile(path.join(E2E, 'crash', 'main.go'), 'utf8'), /os\.Exit\(3\)/);
   });
 });

@@ -258,9 +258,11 @@ printf '%s,system:node:%s,%s,"system:nodes"\n%s,system:kube-scheduler,system:kub
 # The node's identity gets the Node authorizer and NodeRestriction, as on a real cluster. The kubelet is
 # reached on the bridge address: the default address types would look its host name up in DNS. No
 # kube-proxy runs: with --enable-aggregator-routing the API server calls a Service-backed webhook (the
-# shipped install) at an endpoint's pod IP, which the bridge reaches.
+# shipped install) at an endpoint's pod IP, which the bridge reaches. The PVC protection controller removes
+# the kubernetes.io/pvc-protection finalizer once no pod uses a claim: without it a namespace holding a PVC
+# never finishes deleting (test/e2e/journey.sh deletes its namespaces, as on a real cluster).
 "$apiserver_bin" --dir "$state" --log-dir "$state/logs" --token-file "$state/node-tokens.csv" \
-  --extra-controllers node-lifecycle-controller,taint-eviction-controller,pod-garbage-collector-controller \
+  --extra-controllers node-lifecycle-controller,taint-eviction-controller,pod-garbage-collector-controller,persistentvolumeclaim-protection-controller \
   --apiserver-arg=--kubelet-preferred-address-types=InternalIP --apiserver-arg=--enable-aggregator-routing=true \
   "${apiserver_args[@]}" </dev/null >"$state/apiserver.ready" 9>&- &
 apiserver_pid=$!

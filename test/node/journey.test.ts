@@ -6,6 +6,10 @@
  *
  * One file on purpose: only one node can run on a machine, and it starts once for all these tests. The
  * workloads that are debugged are created at the start, so their crash loops run while the tests do.
+ *
+ * The journey's cases are written once (`journey`) and run twice: through the webhook on the host, then,
+ * after `kubectl apply -k manifests/`, through the webhook pods behind the in-cluster Service (issue 13
+ * item 4). `--local` runs once, between the two: it bypasses the webhook.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -32,13 +36,12 @@ import { createNamespace } from '../helpers/apiserver.js';
 import { REPO_ROOT } from '../helpers/webhook-process.js';
 import { find, findKubectl, kustomize, MANIFESTS } from '../delivery/render.js';
 import { CRASH_EXIT_CODE, DISTROLESS_UID, IMAGES, crashMessage } from './images.js';
+import { WORKLOADS } from './workloads.js';
 
 const reason = nodeUnavailableReason();
 if (reason !== undefined) console.log(`# skipping the journey on a real node: ${reason}`);
 
-const OPT_IN = { 'debug.dead/enable': 'true' };
 const BUILD_WEBHOOK_IMAGE = path.join(REPO_ROOT, 'scripts', 'build-webhook-image.sh');
-const RESTRICTED = { 'pod-security.kubernetes.io/enforce': 'restricted' };
 
 interface ContainerState {
   running?: { startedAt?: string };
@@ -77,176 +80,13 @@ interface KubePod {
   };
 }
 
-/** Restricted-compliant security settings for a container. */
-const RESTRICTED_CONTAINER = {
-  allowPrivilegeEscalation: false,
-  capabilities: { drop: ['ALL'] },
-};
-
-/** The workloads debugged below, by namespace. */
-const WORKLOADS: Record<string, { labels: Record<string, string>; objects: object[] }> = {
-  // The basic journey, in a restricted namespace: a scratch-image Deployment that crash-loops.
-  journey: {
-    labels: { ...OPT_IN, ...RESTRICTED },
-    objects: [
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'shop' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'shop' } },
-          template: {
-            metadata: { labels: { app: 'shop' } },
-            spec: {
-              terminationGracePeriodSeconds: 30,
-              securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } },
-              containers: [
-                {
-                  name: 'app',
-                  image: IMAGES.crash,
-                  imagePullPolicy: 'Never',
-                  command: ['/crash'],
-                  args: ['--config', '$(CONFIG_PATH)', '--listen=:8080'],
-                  env: [{ name: 'CONFIG_PATH', value: '/etc/shop/app.yaml' }],
-                  livenessProbe: { httpGet: { path: '/healthz', port: 8080 } },
-                  readinessProbe: { httpGet: { path: '/ready', port: 8080 } },
-                  securityContext: RESTRICTED_CONTAINER,
-                },
-              ],
-            },
-          },
-        },
-      },
-    ],
-  },
-  // A distroless-like image: non-root USER from the image, read-only root filesystem, no shell.
-  nonroot: {
-    labels: OPT_IN,
-    objects: [
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'api' },
-        spec: {
-          securityContext: { runAsNonRoot: true },
-          containers: [
-            {
-              name: 'api',
-              image: IMAGES.distroless,
-              imagePullPolicy: 'Never',
-              command: ['/app/server'],
-              args: ['--listen=:9090'],
-              securityContext: { readOnlyRootFilesystem: true, ...RESTRICTED_CONTAINER },
-            },
-          ],
-        },
-      },
-    ],
-  },
-  // The container that crashes is an init container; the image has a shell and the pod spec sets the command.
-  init: {
-    labels: OPT_IN,
-    objects: [
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'web' },
-        spec: {
-          initContainers: [
-            {
-              name: 'migrate',
-              image: IMAGES.shellApp,
-              imagePullPolicy: 'Never',
-              command: ['sh', '-c', 'echo "migrating with $(cat /app/config.yaml | wc -l) settings"; exit 4'],
-            },
-          ],
-          containers: [{ name: 'web', image: IMAGES.shellApp, imagePullPolicy: 'Never', command: ['sleep', '3600'] }],
-        },
-      },
-    ],
-  },
-  // A pod with a PersistentVolumeClaim that nothing binds: the copy gets an emptyDir instead.
-  volumes: {
-    labels: OPT_IN,
-    objects: [
-      {
-        apiVersion: 'v1',
-        kind: 'PersistentVolumeClaim',
-        metadata: { name: 'data' },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'db' },
-        spec: {
-          containers: [
-            {
-              name: 'db',
-              image: IMAGES.shellApp,
-              imagePullPolicy: 'Never',
-              command: ['sh', '-c', 'cat /data/PG_VERSION || exit 5'],
-              volumeMounts: [{ name: 'data', mountPath: '/data' }],
-            },
-          ],
-          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
-        },
-      },
-    ],
-  },
-  // Every container must declare limits (the quota), and the LimitRange bounds them (no minimum: see the
-  // README, a minimum above the tools container's 100m is issue 14 item 8).
-  quota: {
-    labels: OPT_IN,
-    objects: [
-      {
-        apiVersion: 'v1',
-        kind: 'LimitRange',
-        metadata: { name: 'bounds' },
-        spec: { limits: [{ type: 'Container', max: { cpu: '1', memory: '256Mi' } }] },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'ResourceQuota',
-        metadata: { name: 'compute' },
-        spec: { hard: { 'limits.cpu': '2', 'limits.memory': '1Gi', pods: '10' } },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'worker' },
-        spec: {
-          containers: [
-            {
-              name: 'worker',
-              image: IMAGES.crash,
-              imagePullPolicy: 'Never',
-              command: ['/crash', '--queue=jobs'],
-              resources: { limits: { cpu: '200m', memory: '64Mi' } },
-            },
-          ],
-        },
-      },
-    ],
-  },
-  // No webhook here (no opt-in label): --local does the rewrite in the CLI.
-  local: {
-    labels: {},
-    objects: [
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'plain' },
-        spec: {
-          containers: [
-            { name: 'plain', image: IMAGES.crash, imagePullPolicy: 'Never', command: ['/crash', '--mode=local'] },
-          ],
-        },
-      },
-    ],
-  },
-};
+/** The webhook a run of the journey goes through. */
+interface WebhookUnderTest {
+  /** Who answers the reviews, as the last case of the run names it. */
+  readonly name: string;
+  /** The JSON lines it has logged so far (one per admission review, src/webhook/review-log.ts). */
+  reviews(): Promise<readonly Record<string, unknown>[]>;
+}
 
 void describe('the journey on a real node', { skip: reason }, () => {
   let cluster: NodeCluster | undefined;
@@ -375,165 +215,298 @@ void describe('the journey on a real node', { skip: reason }, () => {
     { timeout: 120_000 },
   );
 
-  let shopCopy: KubePod | undefined;
+  /**
+   * The journey's cases, run once for each webhook under test (issue 13 items 3 and 4): the built webhook on
+   * the host with a URL clientConfig, then, after the shipped install, the webhook pods behind the in-cluster
+   * Service. Both runs debug the same workloads (WORKLOADS, crash-looping since the start) and make copies of
+   * their own; the last case checks that the webhook under test mutated every one of them.
+   */
+  function journey(webhook: WebhookUnderTest): void {
+    let shopCopy: KubePod | undefined;
+    let quotaCopy: KubePod | undefined;
+    /** The copies this run made (not the --rm one, which is gone). */
+    const copiesMade: KubePod[] = [];
+    const made = (copy: KubePod): KubePod => {
+      copiesMade.push(copy);
+      return copy;
+    };
 
-  void it(
-    'a crash-looping Deployment in a restricted namespace: the copy runs, is never Ready and never adopted',
-    { timeout: 180_000 },
-    async () => {
-      const ns = 'journey';
-      const source = await waitForPod(
-        'the shop pod in CrashLoopBackOff',
+    void it(
+      'a crash-looping Deployment in a restricted namespace: the copy runs, is never Ready and never adopted',
+      { timeout: 180_000 },
+      async () => {
+        const ns = 'journey';
+        const source = await waitForPod(
+          'the shop pod in CrashLoopBackOff',
+          ns,
+          (pod) => pod.metadata.labels?.app === 'shop' && !(LABELS.copyOf in (pod.metadata.labels ?? {})),
+          (pod) => statusOf(pod, 'app')?.state.waiting?.reason === 'CrashLoopBackOff',
+        );
+        const run = await debugdead([source.metadata.name, '-n', ns]);
+        const copy = made(await reportedCopy(run, ns, source.metadata.name));
+        shopCopy = copy;
+        assert.match(run.stdout, /Probes removed: app \(livenessProbe, readinessProbe\)/);
+        assertRunningCopy(copy, 'app');
+        assert.equal(copy.metadata.labels?.[LABELS.copyOf], source.metadata.name);
+        assert.ok(ANNOTATIONS.mutated in (copy.metadata.annotations ?? {}), 'mutated by the webhook');
+
+        // Two kubelet syncs (syncFrequency 5 s) and the ReplicaSet controller's resyncs later: still the same.
+        await sleep(11_000);
+        const later = await getPod(ns, copy.metadata.name);
+        assertRunningCopy(later, 'app');
+        assert.equal(statusOf(later, 'app')?.restartCount, 0, 'the kept-alive container never restarted');
+        const replicas = (await listPods(ns, 'app=shop')).filter((pod) => pod.metadata.ownerReferences !== undefined);
+        assert.deepEqual(
+          replicas.map((pod) => pod.metadata.uid),
+          [source.metadata.uid],
+          'the ReplicaSet still has exactly its own pod',
+        );
+      },
+    );
+
+    void it(
+      'kubectl exec: a shell with the busybox applets on PATH, the original filesystem, and rerun reproduces the crash',
+      { timeout: 60_000 },
+      async () => {
+        assert.ok(shopCopy, 'the previous test made the copy');
+        const { stdout, stderr } = await shell(
+          shopCopy,
+          'app',
+          'echo "path=$PATH"; echo "uid=$(id -u)"; ls /; /debug-dead/rerun; echo "rerun exit=$?"',
+        );
+        assert.match(stdout, /^path=.*:\/debug-dead$/m, 'the .profile appends the tools to PATH');
+        assert.match(stdout, /^uid=65534$/m, 'the shell runs as the pod runs');
+        assert.match(stdout, /^crash$/m, "the scratch image's only file is visible at /");
+        assert.match(stdout, /^debug-dead$/m);
+        assert.match(stdout, new RegExp(`^rerun exit=${CRASH_EXIT_CODE}$`, 'm'), 'rerun returns the exit code');
+        // The kubelet's $(VAR) expansion, reproduced.
+        assert.ok(
+          stderr.includes(crashMessage(['--config', '/etc/shop/app.yaml', '--listen=:8080'])),
+          `rerun ran the original argv: ${stderr}`,
+        );
+      },
+    );
+
+    void it(
+      'with no POD, the picker on a terminal offers the crash-looping container and copies it',
+      { timeout: 120_000 },
+      async () => {
+        const ns = 'journey';
+        const before = (await listPods(ns, LABELS.copyOf)).map((pod) => pod.metadata.name);
+        let picked = false;
+        const result = await onTerminal(
+          [process.execPath, CLI_MAIN, '--kubeconfig', api().kubeconfigPath, '-n', ns],
+          { HOME: home },
+          (output, type) => {
+            if (!picked && output.includes('dead container> ') && /shop-[a-z0-9]+-[a-z0-9]+ +app /.test(output)) {
+              picked = true;
+              type('\r');
+            }
+          },
+          90_000,
+        );
+        assert.equal(result.code, 0, result.output);
+        assert.match(result.output, new RegExp(`Running: ${ns}/debug-shop-`), result.output);
+        const fresh = (await listPods(ns, LABELS.copyOf)).filter((pod) => !before.includes(pod.metadata.name));
+        assert.equal(fresh.length, 1, 'one new copy');
+        assertRunningCopy(made(fresh[0]!), 'app');
+      },
+    );
+
+    void it('a distroless image with runAsNonRoot and a read-only root filesystem', { timeout: 120_000 }, async () => {
+      const ns = 'nonroot';
+      await waitForPod(
+        'the api pod to have crashed',
         ns,
-        (pod) => pod.metadata.labels?.app === 'shop' && !(LABELS.copyOf in (pod.metadata.labels ?? {})),
-        (pod) => statusOf(pod, 'app')?.state.waiting?.reason === 'CrashLoopBackOff',
+        (pod) => pod.metadata.name === 'api',
+        (pod) => (statusOf(pod, 'api')?.restartCount ?? 0) > 0,
       );
-      const run = await debugdead([source.metadata.name, '-n', ns]);
-      const copy = await reportedCopy(run, ns, source.metadata.name);
-      shopCopy = copy;
-      assert.match(run.stdout, /Probes removed: app \(livenessProbe, readinessProbe\)/);
-      assertRunningCopy(copy, 'app');
-      assert.equal(copy.metadata.labels?.[LABELS.copyOf], source.metadata.name);
-      assert.ok(ANNOTATIONS.mutated in (copy.metadata.annotations ?? {}), 'mutated by the webhook');
-
-      // Two kubelet syncs (syncFrequency 5 s) and the ReplicaSet controller's resyncs later: still the same.
-      await sleep(11_000);
-      const later = await getPod(ns, copy.metadata.name);
-      assertRunningCopy(later, 'app');
-      assert.equal(statusOf(later, 'app')?.restartCount, 0, 'the kept-alive container never restarted');
-      const replicas = (await listPods(ns, 'app=shop')).filter((pod) => pod.metadata.ownerReferences !== undefined);
-      assert.deepEqual(
-        replicas.map((pod) => pod.metadata.uid),
-        [source.metadata.uid],
-        'the ReplicaSet still has exactly its own pod',
-      );
-    },
-  );
-
-  void it(
-    'kubectl exec: a shell with the busybox applets on PATH, the original filesystem, and rerun reproduces the crash',
-    { timeout: 60_000 },
-    async () => {
-      assert.ok(shopCopy, 'the previous test made the copy');
+      const copy = made(await reportedCopy(await debugdead(['api', '-n', ns]), ns, 'api'));
+      assertRunningCopy(copy, 'api');
       const { stdout, stderr } = await shell(
-        shopCopy,
-        'app',
-        'echo "path=$PATH"; echo "uid=$(id -u)"; ls /; /debug-dead/rerun; echo "rerun exit=$?"',
+        copy,
+        'api',
+        'echo "uid=$(id -u)"; touch /app/x 2>/dev/null && echo writable || echo read-only; ls /app; ' +
+          '/debug-dead/rerun; echo "rerun exit=$?"',
       );
-      assert.match(stdout, /^path=.*:\/debug-dead$/m, 'the .profile appends the tools to PATH');
-      assert.match(stdout, /^uid=65534$/m, 'the shell runs as the pod runs');
-      assert.match(stdout, /^crash$/m, "the scratch image's only file is visible at /");
-      assert.match(stdout, /^debug-dead$/m);
-      assert.match(stdout, new RegExp(`^rerun exit=${CRASH_EXIT_CODE}$`, 'm'), 'rerun returns the exit code');
-      // The kubelet's $(VAR) expansion, reproduced.
-      assert.ok(
-        stderr.includes(crashMessage(['--config', '/etc/shop/app.yaml', '--listen=:8080'])),
-        `rerun ran the original argv: ${stderr}`,
-      );
-    },
-  );
-
-  void it(
-    'with no POD, the picker on a terminal offers the crash-looping container and copies it',
-    { timeout: 120_000 },
-    async () => {
-      const ns = 'journey';
-      const before = (await listPods(ns, LABELS.copyOf)).map((pod) => pod.metadata.name);
-      let picked = false;
-      const result = await onTerminal(
-        [process.execPath, CLI_MAIN, '--kubeconfig', api().kubeconfigPath, '-n', ns],
-        { HOME: home },
-        (output, type) => {
-          if (!picked && output.includes('dead container> ') && /shop-[a-z0-9]+-[a-z0-9]+ +app /.test(output)) {
-            picked = true;
-            type('\r');
-          }
-        },
-        90_000,
-      );
-      assert.equal(result.code, 0, result.output);
-      assert.match(result.output, new RegExp(`Running: ${ns}/debug-shop-`), result.output);
-      const made = (await listPods(ns, LABELS.copyOf)).filter((pod) => !before.includes(pod.metadata.name));
-      assert.equal(made.length, 1, 'one new copy');
-      assertRunningCopy(made[0]!, 'app');
-    },
-  );
-
-  void it('a distroless image with runAsNonRoot and a read-only root filesystem', { timeout: 120_000 }, async () => {
-    const ns = 'nonroot';
-    await waitForPod(
-      'the api pod to have crashed',
-      ns,
-      (pod) => pod.metadata.name === 'api',
-      (pod) => (statusOf(pod, 'api')?.restartCount ?? 0) > 0,
-    );
-    const copy = await reportedCopy(await debugdead(['api', '-n', ns]), ns, 'api');
-    assertRunningCopy(copy, 'api');
-    const { stdout, stderr } = await shell(
-      copy,
-      'api',
-      'echo "uid=$(id -u)"; touch /app/x 2>/dev/null && echo writable || echo read-only; ls /app; ' +
-        '/debug-dead/rerun; echo "rerun exit=$?"',
-    );
-    assert.match(stdout, new RegExp(`^uid=${DISTROLESS_UID}$`, 'm'), 'the image USER');
-    assert.match(stdout, /^read-only$/m);
-    assert.match(stdout, /^server$/m);
-    assert.match(stdout, new RegExp(`^rerun exit=${CRASH_EXIT_CODE}$`, 'm'));
-    assert.ok(stderr.includes(crashMessage(['--listen=:9090'])), stderr);
-  });
-
-  void it('a crashing init container is kept alive, and rerun reproduces it', { timeout: 120_000 }, async () => {
-    const ns = 'init';
-    await waitForPod(
-      'the init container of web to have failed',
-      ns,
-      (pod) => pod.metadata.name === 'web',
-      (pod) => (statusOf(pod, 'migrate')?.restartCount ?? 0) > 0,
-    );
-    const run = await debugdead(['web', '-n', ns, '-c', 'migrate']);
-    const copy = await reportedCopy(run, ns, 'web');
-    assert.equal(copy.status?.phase, 'Pending', 'the pod waits in its init container');
-    assert.ok(statusOf(copy, 'migrate')?.state.running, JSON.stringify(copy.status));
-    assert.match(run.stdout, /do not start while it is kept alive/);
-    const { stdout } = await shell(copy, 'migrate', 'cat /app/config.yaml; /debug-dead/rerun; echo "rerun exit=$?"');
-    assert.match(stdout, /^listen: ":8080"$/m, "the image's own files");
-    assert.match(stdout, /^migrating with 2 settings$/m, 'the original shell command ran');
-    assert.match(stdout, /^rerun exit=4$/m);
-  });
-
-  void it(
-    'a pod with a PersistentVolumeClaim: the copy starts with an empty directory',
-    { timeout: 120_000 },
-    async () => {
-      const ns = 'volumes';
-      const source = await getPod(ns, 'db');
-      assert.equal(source.status?.phase, 'Pending', 'nothing binds the claim: the source cannot even start');
-      const run = await debugdead(['db', '-n', ns]);
-      const copy = await reportedCopy(run, ns, 'db');
-      assertRunningCopy(copy, 'db');
-      assert.match(run.stdout, /Volumes replaced by empty directories \(their data is not in the copy\): data/);
-      const data = copy.spec.volumes?.find((volume) => volume.name === 'data');
-      assert.deepEqual(
-        { emptyDir: data?.emptyDir !== undefined, claim: data?.persistentVolumeClaim !== undefined },
-        { emptyDir: true, claim: false },
-      );
-      const { stdout } = await shell(copy, 'db', 'ls -A /data | wc -l; /debug-dead/rerun; echo "rerun exit=$?"');
-      assert.match(stdout, /^0$/m, 'an empty /data');
-      assert.match(stdout, /^rerun exit=5$/m);
-    },
-  );
-
-  void it(
-    'a namespace whose quota requires limits and whose LimitRange bounds them',
-    { timeout: 120_000 },
-    async () => {
-      const ns = 'quota';
-      const copy = await reportedCopy(await debugdead(['worker', '-n', ns]), ns, 'worker');
-      assertRunningCopy(copy, 'worker');
-      const { stdout } = await shell(copy, 'worker', '/debug-dead/rerun; echo "rerun exit=$?"');
+      assert.match(stdout, new RegExp(`^uid=${DISTROLESS_UID}$`, 'm'), 'the image USER');
+      assert.match(stdout, /^read-only$/m);
+      assert.match(stdout, /^server$/m);
       assert.match(stdout, new RegExp(`^rerun exit=${CRASH_EXIT_CODE}$`, 'm'));
-    },
-  );
+      assert.ok(stderr.includes(crashMessage(['--listen=:9090'])), stderr);
+    });
+
+    void it('a crashing init container is kept alive, and rerun reproduces it', { timeout: 120_000 }, async () => {
+      const ns = 'init';
+      await waitForPod(
+        'the init container of web to have failed',
+        ns,
+        (pod) => pod.metadata.name === 'web',
+        (pod) => (statusOf(pod, 'migrate')?.restartCount ?? 0) > 0,
+      );
+      const run = await debugdead(['web', '-n', ns, '-c', 'migrate']);
+      const copy = made(await reportedCopy(run, ns, 'web'));
+      assert.equal(copy.status?.phase, 'Pending', 'the pod waits in its init container');
+      assert.ok(statusOf(copy, 'migrate')?.state.running, JSON.stringify(copy.status));
+      assert.match(run.stdout, /do not start while it is kept alive/);
+      const { stdout } = await shell(copy, 'migrate', 'cat /app/config.yaml; /debug-dead/rerun; echo "rerun exit=$?"');
+      assert.match(stdout, /^listen: ":8080"$/m, "the image's own files");
+      assert.match(stdout, /^migrating with 2 settings$/m, 'the original shell command ran');
+      assert.match(stdout, /^rerun exit=4$/m);
+    });
+
+    void it(
+      'a pod with a PersistentVolumeClaim: the copy starts with an empty directory',
+      { timeout: 120_000 },
+      async () => {
+        const ns = 'volumes';
+        const source = await getPod(ns, 'db');
+        assert.equal(source.status?.phase, 'Pending', 'nothing binds the claim: the source cannot even start');
+        const run = await debugdead(['db', '-n', ns]);
+        const copy = made(await reportedCopy(run, ns, 'db'));
+        assertRunningCopy(copy, 'db');
+        assert.match(run.stdout, /Volumes replaced by empty directories \(their data is not in the copy\): data/);
+        const data = copy.spec.volumes?.find((volume) => volume.name === 'data');
+        assert.deepEqual(
+          { emptyDir: data?.emptyDir !== undefined, claim: data?.persistentVolumeClaim !== undefined },
+          { emptyDir: true, claim: false },
+        );
+        const { stdout } = await shell(copy, 'db', 'ls -A /data | wc -l; /debug-dead/rerun; echo "rerun exit=$?"');
+        assert.match(stdout, /^0$/m, 'an empty /data');
+        assert.match(stdout, /^rerun exit=5$/m);
+      },
+    );
+
+    void it(
+      'a namespace whose quota requires limits and whose LimitRange bounds them',
+      { timeout: 120_000 },
+      async () => {
+        const ns = 'quota';
+        const copy = made(await reportedCopy(await debugdead(['worker', '-n', ns]), ns, 'worker'));
+        quotaCopy = copy;
+        assertRunningCopy(copy, 'worker');
+        const { stdout } = await shell(copy, 'worker', '/debug-dead/rerun; echo "rerun exit=$?"');
+        assert.match(stdout, new RegExp(`^rerun exit=${CRASH_EXIT_CODE}$`, 'm'));
+      },
+    );
+
+    void it(
+      '--exec --rm: the shell opens on a terminal, and when it exits the copy is gone',
+      { timeout: 120_000 },
+      async () => {
+        const ns = 'quota';
+        const before = (await copiesOf(ns, 'worker')).map((pod) => pod.metadata.name);
+        let typed = false;
+        const result = await onTerminal(
+          [process.execPath, CLI_MAIN, '--kubeconfig', api().kubeconfigPath, 'worker', '-n', ns, '--exec', '--rm'],
+          { HOME: home },
+          (output, type) => {
+            if (!typed && output.includes('debugdead:') && output.includes('are on PATH')) {
+              typed = true;
+              type('echo "in the copy: $((6 * 7))"; ls / | grep -c crash\r');
+              setTimeout(() => type('exit\r'), 500);
+            }
+          },
+          90_000,
+        );
+        assert.equal(result.code, 0, result.output);
+        assert.match(result.output, /in the copy: 42/);
+        await waitFor(
+          'the --rm copy to be gone',
+          async () => {
+            const copies = (await copiesOf(ns, 'worker')).map((pod) => pod.metadata.name);
+            return JSON.stringify(copies) === JSON.stringify(before) ? true : undefined; // the quota case's copy stays
+          },
+          { timeoutMs: 30_000 },
+        );
+      },
+    );
+
+    void it('deleting a copy takes about a second, not its grace period', { timeout: 60_000 }, async () => {
+      const copy = quotaCopy;
+      assert.ok(copy, 'the quota case made a copy');
+      assert.deepEqual(
+        (await copiesOf('quota', 'worker')).map((pod) => pod.metadata.name),
+        [copy.metadata.name],
+      );
+      const started = performance.now();
+      const deleted = await api().kubectl(['delete', 'pod', '-n', 'quota', copy.metadata.name, '--wait=true']);
+      const seconds = (performance.now() - started) / 1000;
+      assert.equal(deleted.code, 0, deleted.stderr);
+      console.log(`# kubectl delete of a running copy took ${seconds.toFixed(2)} s`);
+      assert.ok(seconds < 10, `deleting took ${seconds.toFixed(1)} s: the keep-alive did not stop on SIGTERM`);
+      assert.equal((await copiesOf('quota', 'worker')).length, 0);
+    });
+
+    void it('a copy with debug.dead/ttl 15s ends DeadlineExceeded on time', { timeout: 120_000 }, async () => {
+      const ns = 'journey';
+      const source = (await listPods(ns, 'app=shop')).find((pod) => pod.metadata.ownerReferences !== undefined);
+      assert.ok(source);
+      const copy = made(
+        await reportedCopy(await debugdead([source.metadata.name, '-n', ns, '--ttl', '15s']), ns, source.metadata.name),
+      );
+      assert.equal(copy.spec.activeDeadlineSeconds, 15);
+      const ended = await waitFor(
+        'the copy to reach its deadline',
+        async () => {
+          const pod = await getPod(ns, copy.metadata.name);
+          return pod.status?.phase === 'Failed' ? pod : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      assert.equal(ended.status?.reason, 'DeadlineExceeded');
+      const lived = (Date.now() - Date.parse(ended.status.startTime ?? '')) / 1000;
+      console.log(`# the 15s copy ended DeadlineExceeded ${lived.toFixed(1)} s after it started`);
+      assert.ok(lived >= 15 && lived < 40, `ended ${lived} s after its start`);
+    });
+
+    void it('kubectl debugdead clean --all removes the copies and nothing else', { timeout: 60_000 }, async () => {
+      const ns = 'journey';
+      const before = await listPods(ns);
+      const copies = before.filter((pod) => LABELS.copyOf in (pod.metadata.labels ?? {}));
+      const others = before.filter((pod) => !(LABELS.copyOf in (pod.metadata.labels ?? {})));
+      assert.ok(copies.length >= 2, 'the copies made above');
+      const run = await debugdead(['clean', '--all', '-n', ns]);
+      assert.equal(run.code, 0, run.stderr);
+      await waitFor(
+        'the copies to be gone',
+        async () => ((await listPods(ns, LABELS.copyOf)).length === 0 ? true : undefined),
+        { timeoutMs: 30_000 },
+      );
+      const remaining = await listPods(ns);
+      assert.deepEqual(
+        remaining.map((pod) => pod.metadata.uid).sort(),
+        others.map((pod) => pod.metadata.uid).sort(),
+        'the Deployment pod is untouched',
+      );
+    });
+
+    void it(
+      `every copy above was mutated by ${webhook.name}: its log names each one`,
+      { timeout: 60_000 },
+      async () => {
+        const mutated = new Set(
+          (await webhook.reviews())
+            .filter(
+              (entry) =>
+                entry.msg === 'admission review' && entry.operation === 'CREATE' && entry.outcome === 'mutated',
+            )
+            .map((entry) => `${String(entry.namespace)}/${String(entry.name)}`),
+        );
+        const copies = copiesMade.map((copy) => `${copy.metadata.namespace}/${copy.metadata.name}`);
+        assert.equal(copies.length, 7, `the copies of this run: ${copies.join(', ')}`);
+        assert.deepEqual(
+          copies.filter((copy) => !mutated.has(copy)),
+          [],
+          `copies that ${webhook.name} did not log as mutated (it logged ${[...mutated].join(', ')})`,
+        );
+      },
+    );
+  }
+
+  void describe('through the webhook on the host (URL clientConfig)', () => {
+    journey({ name: 'the host webhook', reviews: () => Promise.resolve(node().webhook?.records ?? []) });
+  });
 
   void it('--local on a namespace without the webhook gives the same running copy', { timeout: 120_000 }, async () => {
     const ns = 'local';
@@ -545,107 +518,6 @@ void describe('the journey on a real node', { skip: reason }, () => {
     const { stdout, stderr } = await shell(copy, 'plain', '/debug-dead/rerun; echo "rerun exit=$?"');
     assert.match(stdout, new RegExp(`^rerun exit=${CRASH_EXIT_CODE}$`, 'm'));
     assert.ok(stderr.includes(crashMessage(['--mode=local'])), stderr);
-  });
-
-  void it(
-    '--exec --rm: the shell opens on a terminal, and when it exits the copy is gone',
-    { timeout: 120_000 },
-    async () => {
-      const ns = 'local';
-      const before = (await copiesOf(ns, 'plain')).map((pod) => pod.metadata.name);
-      let typed = false;
-      const result = await onTerminal(
-        [
-          process.execPath,
-          CLI_MAIN,
-          '--kubeconfig',
-          api().kubeconfigPath,
-          'plain',
-          '-n',
-          ns,
-          '--local',
-          '--exec',
-          '--rm',
-        ],
-        { HOME: home },
-        (output, type) => {
-          if (!typed && output.includes('debugdead:') && output.includes('are on PATH')) {
-            typed = true;
-            type('echo "in the copy: $((6 * 7))"; ls / | grep -c crash\r');
-            setTimeout(() => type('exit\r'), 500);
-          }
-        },
-        90_000,
-      );
-      assert.equal(result.code, 0, result.output);
-      assert.match(result.output, /in the copy: 42/);
-      await waitFor(
-        'the --rm copy to be gone',
-        async () => {
-          const copies = (await copiesOf(ns, 'plain')).map((pod) => pod.metadata.name);
-          return JSON.stringify(copies) === JSON.stringify(before) ? true : undefined; // the --local copy stays
-        },
-        { timeoutMs: 30_000 },
-      );
-    },
-  );
-
-  void it('deleting a copy takes about a second, not its grace period', { timeout: 60_000 }, async () => {
-    const copies = await copiesOf('local', 'plain');
-    assert.equal(copies.length, 1);
-    const copy = copies[0]!;
-    const started = performance.now();
-    const deleted = await api().kubectl(['delete', 'pod', '-n', 'local', copy.metadata.name, '--wait=true']);
-    const seconds = (performance.now() - started) / 1000;
-    assert.equal(deleted.code, 0, deleted.stderr);
-    console.log(`# kubectl delete of a running copy took ${seconds.toFixed(2)} s`);
-    assert.ok(seconds < 10, `deleting took ${seconds.toFixed(1)} s: the keep-alive did not stop on SIGTERM`);
-    assert.equal((await copiesOf('local', 'plain')).length, 0);
-  });
-
-  void it('a copy with debug.dead/ttl 15s ends DeadlineExceeded on time', { timeout: 120_000 }, async () => {
-    const ns = 'journey';
-    const source = (await listPods(ns, 'app=shop')).find((pod) => pod.metadata.ownerReferences !== undefined);
-    assert.ok(source);
-    const copy = await reportedCopy(
-      await debugdead([source.metadata.name, '-n', ns, '--ttl', '15s']),
-      ns,
-      source.metadata.name,
-    );
-    assert.equal(copy.spec.activeDeadlineSeconds, 15);
-    const ended = await waitFor(
-      'the copy to reach its deadline',
-      async () => {
-        const pod = await getPod(ns, copy.metadata.name);
-        return pod.status?.phase === 'Failed' ? pod : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 250 },
-    );
-    assert.equal(ended.status?.reason, 'DeadlineExceeded');
-    const lived = (Date.now() - Date.parse(ended.status.startTime ?? '')) / 1000;
-    console.log(`# the 15s copy ended DeadlineExceeded ${lived.toFixed(1)} s after it started`);
-    assert.ok(lived >= 15 && lived < 40, `ended ${lived} s after its start`);
-  });
-
-  void it('kubectl debugdead clean --all removes the copies and nothing else', { timeout: 60_000 }, async () => {
-    const ns = 'journey';
-    const before = await listPods(ns);
-    const copies = before.filter((pod) => LABELS.copyOf in (pod.metadata.labels ?? {}));
-    const others = before.filter((pod) => !(LABELS.copyOf in (pod.metadata.labels ?? {})));
-    assert.ok(copies.length >= 2, 'the copies made above');
-    const run = await debugdead(['clean', '--all', '-n', ns]);
-    assert.equal(run.code, 0, run.stderr);
-    await waitFor(
-      'the copies to be gone',
-      async () => ((await listPods(ns, LABELS.copyOf)).length === 0 ? true : undefined),
-      { timeoutMs: 30_000 },
-    );
-    const remaining = await listPods(ns);
-    assert.deepEqual(
-      remaining.map((pod) => pod.metadata.uid).sort(),
-      others.map((pod) => pod.metadata.uid).sort(),
-      'the Deployment pod is untouched',
-    );
   });
 
   /**
@@ -668,6 +540,16 @@ void describe('the journey on a real node', { skip: reason }, () => {
       (await listPods(SYSTEM, WEBHOOK_SELECTOR)).filter((pod) => pod.metadata.deletionTimestamp === undefined);
     const readyWebhookPods = async (): Promise<KubePod[]> =>
       (await webhookPods()).filter((pod) => ready(pod) === 'True');
+    /** The JSON lines the webhook pods have logged (both replicas, each from its start). */
+    async function webhookPodReviews(): Promise<Record<string, unknown>[]> {
+      const logs = await api().kubectl(['logs', '-n', SYSTEM, '-l', WEBHOOK_SELECTOR, '--tail=-1', '--prefix']);
+      assert.equal(logs.code, 0, logs.stderr);
+      return logs.stdout
+        .split('\n')
+        .map((line) => line.replace(/^\[[^\]]*\] /, ''))
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    }
     const pdb = (): Promise<Pdb> =>
       getJson<Pdb>(`/apis/policy/v1/namespaces/${SYSTEM}/poddisruptionbudgets/debugdead-webhook`);
 
@@ -822,13 +704,7 @@ void describe('the journey on a real node', { skip: reason }, () => {
         assert.match(stdout, new RegExp(`^rerun exit=${CRASH_EXIT_CODE}$`, 'm'));
         assert.ok(stderr.includes(crashMessage(['--through=service'])), stderr);
         // The review was answered by a webhook pod (the host webhook is stopped): its log names the pod.
-        const logs = await api().kubectl(['logs', '-n', SYSTEM, '-l', WEBHOOK_SELECTOR, '--tail=-1', '--prefix']);
-        assert.equal(logs.code, 0, logs.stderr);
-        const reviews = logs.stdout
-          .split('\n')
-          .map((line) => line.replace(/^\[[^\]]*\] /, ''))
-          .filter((line) => line.startsWith('{'))
-          .map((line) => JSON.parse(line) as Record<string, unknown>);
+        const reviews = await webhookPodReviews();
         assert.ok(
           reviews.some(
             (entry) =>
@@ -838,10 +714,14 @@ void describe('the journey on a real node', { skip: reason }, () => {
               entry.operation === 'CREATE' &&
               entry.outcome === 'mutated',
           ),
-          `a webhook pod logged the mutation: ${logs.stdout}`,
+          `a webhook pod logged the mutation: ${JSON.stringify(reviews)}`,
         );
       },
     );
+
+    void describe('the journey through the in-cluster Service', () => {
+      journey({ name: 'a webhook pod', reviews: webhookPodReviews });
+    });
 
     void it(
       'the PDB holds: of two replicas, one may be evicted, the second is refused',
