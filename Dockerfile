@@ -31,11 +31,13 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
       /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
       /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*
 # A small young generation and two malloc arenas keep the webhook's resident memory under 120 MiB at full
-# load with little CPU cost (bench/webhook-load.bench.ts); a 192 MiB heap budget holds the largest review the
-# body limit lets in (6 MiB of `{}`: about 130 MiB parsed) and keeps the worst peak (335 MiB,
-# bench/webhook-attacks.bench.ts) under the Deployment's 384Mi limit. `npm start` passes the same flags.
+# load with little CPU cost (bench/webhook-load.bench.ts). No --max-old-space-size: V8 applies it to every
+# thread, overriding the heap limit of each review worker (src/webhook/limits.ts: 160 MiB, which holds the
+# largest review the body limit lets in); the main thread only ever parses bodies of 64 KiB at most. The
+# worst peak (bench/webhook-attacks.bench.ts, README) stays under the Deployment's 384Mi limit. `npm start`
+# passes the same flags.
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=192" \
+    NODE_OPTIONS="--max-semi-space-size=4" \
     MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

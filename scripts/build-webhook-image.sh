@@ -83,7 +83,7 @@ config="$(jq -nc '{
   User: "65532:65532",
   WorkingDir: "/app",
   Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "NODE_ENV=production",
-        "NODE_OPTIONS=--max-semi-space-size=4 --max-old-space-size=192", "MALLOC_ARENA_MAX=2"],
+        "NODE_OPTIONS=--max-semi-space-size=4", "MALLOC_ARENA_MAX=2"],
   ExposedPorts: {"8443/tcp": {}},
   Entrypoint: ["node", "/app/dist/webhook/main.js"],
   Labels: {"org.opencontainers.image.title": "debugdead-webhook",

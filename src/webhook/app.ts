@@ -2,9 +2,10 @@
  * The webhook's request handler, built without listening (server.ts listens; tests use supertest).
  *
  * One HTTP stack: express serves every route. `POST /mutate` is a chain of small middleware: start the
- * review (clock, in-flight gauge), read the body (`jsonBody`, the lean replacement of express.json()),
- * answer. Errors of every route go to the error handler, whose `sendError` is the one place that maps typed
- * errors to statuses. The admission path is per pod create, so its cost matters
+ * review (clock, in-flight gauge, a slot for a large body), read the body (`jsonBody`, the lean replacement
+ * of express.json()), answer (a large body's review runs in a worker thread: review-pool.ts). Errors of
+ * every route go to the error handler, whose `sendError` is the one place that maps typed errors to
+ * statuses. The admission path is per pod create, so its cost matters
  * (bench/webhook-load.bench.ts); the other routes are scraped and probed a few times a minute.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,13 +13,15 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler, t
 import type { Logger } from 'pino';
 import { UsageError } from '../errors.js';
 import type { MutationConfig } from '../mutation/index.js';
-import { encodeAnswer, reviewAdmission, type MutateFunction } from './admission.js';
+import type { MutateFunction } from './admission.js';
 import { jsonBody } from './body.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './config.js';
 import { REVIEW_LIMITS, type ReviewLimits } from './limits.js';
 import type { WebhookMetrics } from './metrics.js';
 import { reviewRecorder, type RecordReview } from './review-log.js';
+import type { ReviewPool } from './review-pool.js';
 import { reviewSlots, type ReviewSlots } from './review-slots.js';
+import { runReview, type AnsweredRecord } from './review-work.js';
 
 export interface AppDeps {
   mutation: MutationConfig;
@@ -29,8 +32,13 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   /** Defaults: REVIEW_LIMITS. */
   reviewLimits?: Partial<ReviewLimits>;
-  /** The mutation (tests inject failing ones); default mutatePod. */
+  /** The mutation (tests inject failing ones); default mutatePod. Runs on the main thread only. */
   mutate?: MutateFunction;
+  /**
+   * The worker threads that review bodies over `reviewLimits.smallBodyBytes` (main.ts starts them and
+   * closes them on shutdown); without one, every review runs on the main thread.
+   */
+  reviewPool?: ReviewPool;
   /** Monotonic milliseconds, for the latency histogram and the log line. */
   now?: () => number;
 }
@@ -40,7 +48,11 @@ export type WebhookApp = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** What the review middleware keep in `res.locals` while a review is in progress. */
 interface ReviewLocals {
-  review?: { started: number };
+  review?: {
+    started: number;
+    /** A large review's work in a worker: its slot is held until this settles, even if the client left. */
+    working?: Promise<unknown>;
+  };
 }
 
 function sendPlain(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
@@ -123,30 +135,50 @@ function reviewStarter({ metrics, now, record, limits, slots }: ReviewStart): Re
     );
     res.once('close', () => {
       metrics.inFlight.dec();
-      if (holding) slots.release();
-      else cancel();
+      if (!holding) {
+        cancel();
+        return;
+      }
+      const release = (): void => {
+        slots.release();
+      };
+      const working = reviewLocals(res).review?.working;
+      if (working === undefined) release();
+      else working.then(release, release);
     });
   };
 }
 
-/** Last on POST /mutate: the review of the body read, answered and recorded. */
-function reviewAnswerer(
-  { mutation, mutate }: Pick<AppDeps, 'mutation' | 'mutate'>,
-  now: () => number,
-  record: RecordReview,
-): RequestHandler {
-  return (req, res) => {
-    const started = reviewLocals(res).review?.started ?? now();
-    const { answer, json } = encodeAnswer(reviewAdmission(req.body as string, mutation, mutate));
-    record(started, {
-      outcome: answer.outcome,
-      fields: answer.fields,
-      patchOps: answer.patchOps,
-      ...(answer.detail === undefined ? {} : { detail: answer.detail }),
-      ...(answer.outcome === 'error' ? { error: answer.error } : {}),
-    });
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
-    res.end(json);
+interface ReviewAnswering {
+  deps: Pick<AppDeps, 'mutation' | 'mutate' | 'reviewPool'>;
+  limits: ReviewLimits;
+  now: () => number;
+  record: RecordReview;
+}
+
+/**
+ * Last on POST /mutate: the review of the body read, answered and recorded. A small body is reviewed here, on
+ * the main thread (a few KiB: the worker hop would cost more than the review); a larger one in a worker, so
+ * that the probes keep being answered meanwhile.
+ */
+function reviewAnswerer({ deps, limits, now, record }: ReviewAnswering): RequestHandler {
+  const { mutation, mutate, reviewPool } = deps;
+  return (req, res, next) => {
+    const locals = reviewLocals(res);
+    const started = locals.review?.started ?? now();
+    const answer = ({ json, record: answered }: { json: string | Buffer; record: AnsweredRecord }): void => {
+      record(started, answered);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
+      res.end(json);
+    };
+    const body = req.body as Buffer;
+    if (reviewPool === undefined || body.length <= limits.smallBodyBytes) {
+      answer(runReview(body.toString('utf8'), mutation, mutate));
+      return;
+    }
+    const working = reviewPool.review(body);
+    if (locals.review !== undefined) locals.review.working = working;
+    working.then(answer, next);
   };
 }
 
@@ -183,7 +215,7 @@ export function createApp(deps: AppDeps): WebhookApp {
     '/mutate',
     reviewStarter({ metrics, now, record, limits, slots }),
     jsonBody(deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES),
-    reviewAnswerer(deps, now, record),
+    reviewAnswerer({ deps, limits, now, record }),
   );
 
   app.all('/mutate', (_req, res) => {

@@ -1,7 +1,7 @@
 /**
  * Reads a JSON request body with a size limit: the lean replacement of express.json() on the admission
- * path (no type-is, iconv or string_decoder; one Buffer.concat and one UTF-8 decode, no parse: the
- * admission decoder parses). Mistakes of the client become UsageError with the HTTP status that fits
+ * path (no type-is, iconv or string_decoder; one Buffer.concat, no decode and no parse: the review does
+ * both, on the main thread or in a worker). Mistakes of the client become UsageError with the HTTP status that fits
  * (400, 413, 415).
  */
 import type { IncomingMessage } from 'node:http';
@@ -42,12 +42,12 @@ function tooLarge(limit: number): UsageError {
 }
 
 /**
- * The whole body as a string. Over the limit (declared, or found while reading) nothing more is kept, the
+ * The whole body, as bytes. Over the limit (declared, or found while reading) nothing more is kept, the
  * rest is read and dropped, and it rejects with 413 once the body has ended: the client, still sending,
  * then reads the answer instead of a reset, whatever the size, even on a connection it asked to close (the
  * server's request timeout bounds how long a body may take).
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     let over = Number.isFinite(declared) && declared > limit;
@@ -72,10 +72,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     const onEnd = (): void => {
       cleanup();
       if (over) reject(tooLarge(limit));
-      else
-        resolve(
-          chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, length).toString('utf8'),
-        );
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length));
     };
     const onError = (error: Error): void => {
       cleanup();
@@ -97,7 +94,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-/** Express middleware: checks the media type, then sets `req.body` to the body text, or passes the UsageError on. */
+/** Express middleware: checks the media type, then sets `req.body` to the body's bytes, or passes the UsageError on. */
 export function jsonBody(limit: number): RequestHandler {
   return (req, _res, next) => {
     try {

@@ -154,6 +154,13 @@ const OPTIONS = {
     description: `large reviews (body over ${REVIEW_LIMITS.smallBodyBytes / 1024} KiB) in progress at most; more wait up to ${formatDuration(REVIEW_LIMITS.queueTimeoutMs / 1000)}, then get 429`,
     defaultText: String(REVIEW_LIMITS.maxReviews),
   },
+  reviewWorkers: {
+    flag: '--review-workers',
+    env: 'DEBUGDEAD_REVIEW_WORKERS',
+    value: 'N',
+    description: `threads that parse, mutate and encode large reviews (body over ${REVIEW_LIMITS.smallBodyBytes / 1024} KiB), so the probes never wait for them; each may use a ${REVIEW_LIMITS.workerHeapMiB} MiB heap`,
+    defaultText: String(REVIEW_LIMITS.workers),
+  },
 } as const satisfies Record<string, Option>;
 
 type OptionName = keyof typeof OPTIONS;
@@ -359,6 +366,7 @@ function reviewLimits(get: Lookup): ReviewLimits {
     maxReviews: parsedOr(get('maxReviews'), REVIEW_LIMITS.maxReviews, (raw) =>
       parseCount(raw, REVIEW_LIMITS.maxReviews),
     ),
+    workers: parsedOr(get('reviewWorkers'), REVIEW_LIMITS.workers, (raw) => parseCount(raw, REVIEW_LIMITS.workers)),
   };
 }
 

@@ -41,23 +41,42 @@ export interface ReviewLimits {
   /** Large reviews in progress at most (from arrival until the answer is flushed). */
   maxReviews: number;
   /**
-   * A review whose declared body is at most this many bytes takes no slot: it costs well under a millisecond
-   * and little memory (a pod is typically 5 to 30 KiB; the connection cap bounds how many there can be).
+   * A review whose body is at most this many bytes takes no slot and runs on the main thread: it costs well
+   * under a millisecond and little memory (a pod is typically 5 to 30 KiB; the connection cap bounds how
+   * many there can be). A larger one takes a slot and runs in a review worker.
    */
   smallBodyBytes: number;
   /** How long a review over the cap may wait for a slot before it is refused with 429. */
   queueTimeoutMs: number;
+  /** Worker threads that review the large bodies (over smallBodyBytes), off the event loop. */
+  workers: number;
+  /** Each worker's old-generation heap at most, in MiB (its resourceLimits). */
+  workerHeapMiB: number;
+  /** A review still in its worker after this long fails (500) and the worker is replaced. */
+  workerTimeoutMs: number;
 }
 
 /**
- * Small reviews (64 KiB at most, declared) run at once: holding them behind a slot cost the 16-connection
- * load benchmark about half again as much main-thread time per review (event-loop turns per review).
- * 1 large review: the review itself (JSON.parse of the body, most of its cost) runs on the one event loop, so more
- * in parallel only adds memory (a body of up to the body limit, its parsed pod, an answer of up to
- * MAX_PATCH_BYTES each) and delays the probes: with 16 pods of 1,000,000 tolerations at once, /healthz took
- * about 2 s with 1 slot, 3 to 4.5 s with 2 and 8 s without a cap on the shared test machine
- * (bench/webhook-attacks.bench.ts); the 16-connection load benchmark shows no difference beyond noise. A
- * slow client holds the slot at most the request timeout (10 s). Waiting up to 2 s keeps bursts answered
- * within the manifests' 5 s webhook timeout.
+ * Small reviews (64 KiB at most, declared) run at once, on the main thread: holding them behind a slot cost
+ * the 16-connection load benchmark about half again as much main-thread time per review (event-loop turns
+ * per review), and a hop to a worker costs more than such a review (bench/webhook-load.bench.ts, README).
+ * A larger review takes a slot and is parsed, mutated and encoded in a worker thread, so that /healthz,
+ * /readyz and /metrics never wait for it: with 16 pods of 1,000,000 tolerations at once, the slowest /healthz
+ * went from 0.5 to 3.9 s to 0.1 to 0.2 s (bench/webhook-attacks.bench.ts, load average 5 to 15). 1 slot and 1 worker: what a
+ * large review costs is memory (its body up to the body limit, about 250 MiB of resident memory for the
+ * worst one, a 6 MiB body of `{}`, parsed in a worker), and two at once would not fit the Deployment's
+ * 384Mi limit; the 16-connection load benchmark shows no difference beyond noise. A worker's heap of 160 MiB
+ * holds that worst body (128 MiB does not); past it, only that review fails (500) and the worker is
+ * replaced. A slow client holds the slot at most the request timeout (10 s), and a review its worker at
+ * most 10 s (the API server's default webhook timeout: no one waits for the answer after that; the worst
+ * legal pod takes about 1 s, 4 s on a loaded node). Waiting up to 2 s keeps bursts answered within the
+ * manifests' 5 s webhook timeout.
  */
-export const REVIEW_LIMITS: ReviewLimits = { maxReviews: 1, smallBodyBytes: 64 * 1024, queueTimeoutMs: 2_000 };
+export const REVIEW_LIMITS: ReviewLimits = {
+  maxReviews: 1,
+  smallBodyBytes: 64 * 1024,
+  queueTimeoutMs: 2_000,
+  workers: 1,
+  workerHeapMiB: 160,
+  workerTimeoutMs: 10_000,
+};

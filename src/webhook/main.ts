@@ -13,6 +13,7 @@ import type { TlsPaths } from '../tls/material.js';
 import { createApp, type WebhookApp } from './app.js';
 import { HELP_TEXT, parseConfig, type LogLevel, type WebhookConfig } from './config.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
+import { createReviewPool, type ReviewPool } from './review-pool.js';
 import { startServer, type RunningServer } from './server.js';
 
 /** A path as the user would type it from the current directory, quoted for a POSIX shell when needed. */
@@ -90,10 +91,16 @@ function startLogging(level: LogLevel): Logging {
 }
 
 /**
- * SIGTERM and SIGINT: no new connections, the in-flight reviews finish (for at most timeoutMs), exit 0.
- * Installed before listening, so that a signal during startup is not Node's default abrupt exit.
+ * SIGTERM and SIGINT: no new connections, the in-flight reviews finish (for at most timeoutMs), the review
+ * workers stop, exit 0. Installed before listening, so that a signal during startup is not Node's default
+ * abrupt exit.
  */
-function handleStopSignals(logging: Logging, timeoutMs: number, server: () => RunningServer | undefined): void {
+function handleStopSignals(
+  logging: Logging,
+  timeoutMs: number,
+  server: () => RunningServer | undefined,
+  pool: ReviewPool,
+): void {
   const { logger } = logging;
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -108,7 +115,8 @@ function handleStopSignals(logging: Logging, timeoutMs: number, server: () => Ru
       logging.exit(0);
     }
     logger.info({ signal, timeoutMs }, 'shutting down: no new connections, finishing in-flight reviews');
-    void running.shutdown(timeoutMs).then((result) => {
+    void running.shutdown(timeoutMs).then(async (result) => {
+      await pool.close();
       logger.info(result, 'stopped');
       logging.exit(0);
     });
@@ -150,6 +158,19 @@ function startFailure(error: unknown, port: number): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * --max-old-space-size is a process-wide V8 flag: given, it replaces each review worker's own heap limit
+ * (--review-workers), so the memory figures of the README no longer hold.
+ */
+function warnProcessHeapFlag(logger: Logger, env: Env, workerHeapMiB: number): void {
+  const flags = [...process.execArgv, env.NODE_OPTIONS ?? ''].join(' ');
+  if (!flags.includes('--max-old-space-size')) return;
+  logger.warn(
+    { execArgv: process.execArgv, nodeOptions: env.NODE_OPTIONS ?? '' },
+    `--max-old-space-size applies to every thread and replaces the review workers' heap limit of ${workerHeapMiB} MiB; run without it`,
+  );
+}
+
 function logListening(logger: Logger, config: WebhookConfig, server: RunningServer): void {
   logger.info(
     {
@@ -189,15 +210,24 @@ async function run(argv: readonly string[], env: Env): Promise<number | undefine
     logging.exit(1);
   });
 
+  warnProcessHeapFlag(logger, env, config.reviews.workerHeapMiB);
   const metrics = createMetrics({ processMetrics: true, version: readBuildInfo().version });
   let running: RunningServer | undefined;
-  handleStopSignals(logging, config.shutdownTimeoutMs, () => running);
+  const reviewPool = createReviewPool({
+    size: config.reviews.workers,
+    heapMiB: config.reviews.workerHeapMiB,
+    jobTimeoutMs: config.reviews.workerTimeoutMs,
+    mutation: config.mutation,
+    logger,
+  });
+  handleStopSignals(logging, config.shutdownTimeoutMs, () => running, reviewPool);
   const app = createApp({
     mutation: config.mutation,
     logger,
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
     reviewLimits: config.reviews,
+    reviewPool,
     isReady: () => running?.isReady() ?? false,
   });
 

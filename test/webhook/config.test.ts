@@ -22,7 +22,14 @@ const DEFAULTS: WebhookConfig = {
     writeTimeoutMs: 10_000,
     maxConnections: 512,
   },
-  reviews: { maxReviews: 1, smallBodyBytes: 65_536, queueTimeoutMs: 2000 },
+  reviews: {
+    maxReviews: 1,
+    smallBodyBytes: 65_536,
+    queueTimeoutMs: 2000,
+    workers: 1,
+    workerHeapMiB: 160,
+    workerTimeoutMs: 10_000,
+  },
   help: false,
 };
 
@@ -69,6 +76,7 @@ void describe('parseConfig', () => {
         '--max-connections=100',
         '--max-reviews',
         '3',
+        '--review-workers=4',
       ],
       {},
     );
@@ -87,7 +95,7 @@ void describe('parseConfig', () => {
       bodyLimitBytes: 4 * 1024 * 1024,
       shutdownTimeoutMs: 3000,
       server: { ...SERVER_LIMITS, headersTimeoutMs: 2000, maxConnections: 100 },
-      reviews: { ...REVIEW_LIMITS, maxReviews: 3 },
+      reviews: { ...REVIEW_LIMITS, maxReviews: 3, workers: 4 },
       help: false,
     } satisfies WebhookConfig);
   });
@@ -108,6 +116,7 @@ void describe('parseConfig', () => {
       DEBUGDEAD_HEADER_TIMEOUT: '30s',
       DEBUGDEAD_MAX_CONNECTIONS: '2000',
       DEBUGDEAD_MAX_REVIEWS: '16',
+      DEBUGDEAD_REVIEW_WORKERS: '3',
     });
     assert.deepEqual(config, {
       host: '::',
@@ -120,7 +129,7 @@ void describe('parseConfig', () => {
       bodyLimitBytes: 3145728,
       shutdownTimeoutMs: 60000,
       server: { ...SERVER_LIMITS, headersTimeoutMs: 30_000, maxConnections: 2000 },
-      reviews: { ...REVIEW_LIMITS, maxReviews: 16 },
+      reviews: { ...REVIEW_LIMITS, maxReviews: 16, workers: 3 },
       help: false,
     } satisfies WebhookConfig);
   });
@@ -156,6 +165,7 @@ void describe('parseConfig', () => {
       'header-timeout',
       'max-connections',
       'max-reviews',
+      'review-workers',
     ]) {
       assert.match(HELP_TEXT, new RegExp(`--${name} `));
       assert.match(HELP_TEXT, new RegExp(`DEBUGDEAD_${name.toUpperCase().replaceAll('-', '_')}\\b`));
@@ -181,6 +191,12 @@ void describe('parseConfig', () => {
       [],
       { DEBUGDEAD_MAX_REVIEWS: 'many' },
       /^DEBUGDEAD_MAX_REVIEWS: "many" is not a count/,
+    ],
+    [
+      'no review workers',
+      ['--review-workers', '0'],
+      {},
+      /^--review-workers: "0" is not a count; use a whole number of at least 1, like 1$/,
     ],
     [
       'a header timeout that is not a duration',

@@ -60,8 +60,11 @@ function get(port: number, pathname: string): Promise<{ status: number; body: st
 }
 
 /** Sends the headers and the first part of a review, and holds the rest until `finish` is called. */
-function slowReview(port: number): { finish: () => void; response: Promise<{ status: number; body: string }> } {
-  const body = Buffer.from(EXAMPLE_REVIEW_TEXT);
+function slowReview(
+  port: number,
+  text = EXAMPLE_REVIEW_TEXT,
+): { finish: () => void; response: Promise<{ status: number; body: string }> } {
+  const body = Buffer.from(text);
   const cut = Math.floor(body.length / 2);
   let req: ReturnType<typeof https.request> | undefined;
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -176,6 +179,36 @@ void describe('debugdead-webhook (built entry point)', { timeout: 120_000 }, () 
     const logged = webhook.records.find((record) => record.msg === 'admission review');
     assert.equal(logged?.uid, UID);
     assert.equal(webhook.records.find((record) => record.msg === 'stopped')?.forced, false);
+  });
+
+  void it('on SIGTERM finishes a large review in its worker thread, then stops the workers and exits 0', async () => {
+    const webhook = await startWebhook(['--certs-dir', certsDir]);
+    const large = JSON.parse(EXAMPLE_REVIEW_TEXT) as { request: { object: { spec: JsonMap } } };
+    large.request.object.spec.tolerations = Array.from({ length: 100_000 }, () => ({}));
+    const review = slowReview(webhook.port, JSON.stringify(large));
+    await eventually(async () => (await inFlight(webhook.port)) === 1, 10_000, 'the review to be in flight');
+
+    webhook.child.kill('SIGTERM');
+    await eventually(
+      () => webhook.records.some((record) => field(record, 'msg').startsWith('shutting down')),
+      5000,
+      'the shutdown log line',
+    );
+    review.finish();
+    const { status, body } = await review.response;
+    assert.equal(status, 200);
+    assert.equal((JSON.parse(body) as { response: JsonMap }).response.uid, UID);
+
+    assert.equal(await waitExit(webhook), 0);
+    assert.deepEqual(
+      webhook.records
+        .filter((record) => ['admission review', 'admission review failed', 'stopped'].includes(field(record, 'msg')))
+        .map((record) => [record.msg, record.outcome ?? record.forced]),
+      [
+        ['admission review', 'mutated'],
+        ['stopped', false],
+      ],
+    );
   });
 
   void it('on SIGTERM with a client that never finishes, cuts it after --shutdown-timeout and still exits 0', async () => {
