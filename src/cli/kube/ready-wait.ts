@@ -5,6 +5,7 @@
  * the wait cannot run (no `pods/exec` right, an old copy), the report comes as before.
  */
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { objectsAt, stringAt } from '../../mutation/json.js';
 import { postStartWait } from '../../mutation/keep-alive.js';
 import type { JsonObject, Pod } from '../../mutation/index.js';
@@ -27,6 +28,12 @@ const discard = (): Writable =>
     },
   });
 
+/**
+ * A bound on one container's wait: the script gives up after about 30 s (as the hook does); this cuts off an
+ * exec that hangs instead (a stuck connection), so the report is never held longer.
+ */
+export const INIT_WAIT_BOUND_MS = 35_000;
+
 /** Waits, in each such init container, for its keep-alive's ready marker (at most as long as the hook would). */
 export async function waitForInitKeepAlives(
   context: CliContext,
@@ -39,19 +46,26 @@ export async function waitForInitKeepAlives(
     mountPath: string;
     kubectlFlags: string[];
   },
+  boundMs = INIT_WAIT_BOUND_MS,
 ): Promise<void> {
   for (const container of initTargetsWithoutHook(target.pod, target.initTargets)) {
     const hook = postStartWait(target.mountPath, container).postStart as { exec: { command: string[] } };
+    const bound = new AbortController();
     try {
-      await runInContainer(
-        context,
-        client,
-        { namespace: target.namespace, name: target.name, container, kubectlFlags: target.kubectlFlags },
-        hook.exec.command,
-        { stdout: discard(), stderr: discard() },
-      );
+      await Promise.race([
+        runInContainer(
+          context,
+          client,
+          { namespace: target.namespace, name: target.name, container, kubectlFlags: target.kubectlFlags },
+          hook.exec.command,
+          { stdout: discard(), stderr: discard() },
+        ),
+        sleep(boundMs, undefined, { signal: bound.signal }),
+      ]);
     } catch {
       // The report comes anyway: the files are a moment away at worst.
+    } finally {
+      bound.abort();
     }
   }
 }
