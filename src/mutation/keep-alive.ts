@@ -141,21 +141,20 @@ export const POST_START_ARGV0 = 'debugdead-wait-ready';
  * that the container is reported Running only then (the kubelet marks it running once the hook returned).
  */
 export function postStartWait(mountPath: string, containerName: string): JsonObject {
-  return {
-    postStart: {
-      exec: {
-        command: [
-          `${mountPath}/busybox`,
-          'sh',
-          '-c',
-          POST_START_WAIT_SCRIPT,
-          POST_START_ARGV0,
-          readyMarker(mountPath, containerName),
-          `${mountPath}/busybox`,
-        ],
-      },
-    },
-  };
+  return { postStart: { exec: { command: postStartWaitCommand(mountPath, containerName) } } };
+}
+
+/** The hook's command: also what the CLI runs itself in a kept-alive init container, which has no hook. */
+export function postStartWaitCommand(mountPath: string, containerName: string): string[] {
+  return [
+    `${mountPath}/busybox`,
+    'sh',
+    '-c',
+    POST_START_WAIT_SCRIPT,
+    POST_START_ARGV0,
+    readyMarker(mountPath, containerName),
+    `${mountPath}/busybox`,
+  ];
 }
 
 const KEEP_ALIVE_BYTES = JSON.stringify(ESCAPED_SCRIPT).length + JSON.stringify(POST_START_WAIT_SCRIPT).length + 512;

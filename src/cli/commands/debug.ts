@@ -454,7 +454,7 @@ async function shellInCopy(
     namespace: created.namespace,
     name: created.name,
     container: created.targets[0] ?? container ?? '',
-    mountPath: created.state.summary?.mountPath ?? context.mutationConfig.mountPath,
+    mountPath: created.mountPath,
     kubectlFlags: kubectlFlags(options.cluster),
   });
   if (code !== 0) context.stderr.write(`note: the shell exited with code ${code}\n`);
@@ -554,7 +554,7 @@ async function createAndWait(
         name,
         pod: outcome.pod,
         initTargets: created.state.summary?.initContainers ?? [],
-        mountPath: created.state.summary?.mountPath ?? context.mutationConfig.mountPath,
+        mountPath: created.mountPath,
         kubectlFlags: flags,
       });
     }

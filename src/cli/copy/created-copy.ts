@@ -3,6 +3,7 @@
  * object it is (uid, for deletes that must not hit a pod re-created under the same name), and what the webhook
  * (or --local) did to it. Everything after the create works from this, not from the pod's JSON.
  */
+import { DEFAULT_MOUNT_PATH } from '../../mutation/config.js';
 import type { Pod } from '../../mutation/index.js';
 import { stringAt } from '../../mutation/json.js';
 import { copyState, isMutated, targetContainers, type CopyState } from './copy-state.js';
@@ -18,6 +19,8 @@ export interface CreatedCopy {
   state: CopyState;
   /** The kept-alive containers, regular first, then init containers. */
   targets: string[];
+  /** Where the tools are mounted in them (busybox, rerun, .profile). */
+  mountPath: string;
   /** The pod as returned, for the report. */
   pod: Pod;
 }
@@ -32,6 +35,7 @@ export function createdCopy(pod: Pod, namespace: string): CreatedCopy {
     mutated: isMutated(pod),
     state,
     targets: targetContainers(state),
+    mountPath: state.summary?.mountPath ?? DEFAULT_MOUNT_PATH,
     pod,
   };
 }

@@ -7,7 +7,7 @@
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { objectsAt, stringAt } from '../../mutation/json.js';
-import { postStartWait } from '../../mutation/keep-alive.js';
+import { postStartWaitCommand } from '../../mutation/keep-alive.js';
 import type { JsonObject, Pod } from '../../mutation/index.js';
 import type { CliContext } from '../context.js';
 import { runInContainer } from './exec-command.js';
@@ -49,7 +49,6 @@ export async function waitForInitKeepAlives(
   boundMs = INIT_WAIT_BOUND_MS,
 ): Promise<void> {
   for (const container of initTargetsWithoutHook(target.pod, target.initTargets)) {
-    const hook = postStartWait(target.mountPath, container).postStart as { exec: { command: string[] } };
     const bound = new AbortController();
     try {
       await Promise.race([
@@ -57,7 +56,7 @@ export async function waitForInitKeepAlives(
           context,
           client,
           { namespace: target.namespace, name: target.name, container, kubectlFlags: target.kubectlFlags },
-          hook.exec.command,
+          postStartWaitCommand(target.mountPath, container),
           { stdout: discard(), stderr: discard() },
         ),
         sleep(boundMs, undefined, { signal: bound.signal }),

@@ -12,6 +12,7 @@ import {
   type MutationSummary,
   type Pod,
 } from '../../mutation/index.js';
+import { DEFAULT_MOUNT_PATH } from '../../mutation/config.js';
 import { runtimeArgv } from '../../mutation/image-command.js';
 import { copyState, expiry, type CopyState } from '../copy/copy-state.js';
 import { stringAt, stringMapAt } from '../../mutation/json.js';
@@ -113,7 +114,7 @@ function reportedCopy(pod: Pod): ReportedCopy {
     name: stringAt(pod.metadata, 'name') ?? '',
     namespace: stringAt(pod.metadata, 'namespace') ?? '',
     state,
-    mountPath: state.summary?.mountPath ?? '/debug-dead',
+    mountPath: state.summary?.mountPath ?? DEFAULT_MOUNT_PATH,
     containers: state.summary?.containers ?? [],
     initContainers: state.summary?.initContainers ?? [],
   };
