@@ -20,14 +20,17 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import https from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { load } from 'js-yaml';
-import { generateCertificates, writeCertificates } from '../src/tls/certificates.js';
-import { startWebhookProcess, type WebhookProcess } from '../test/helpers/webhook-process.js';
+import {
+  startWebhookProcess,
+  writeLocalhostCertificates,
+  type WebhookProcess,
+} from '../test/helpers/webhook-process.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const LOAD = path.join(import.meta.dirname, 'webhook-load.bench.ts');
@@ -257,11 +260,7 @@ async function main(): Promise<void> {
     flagsIndex === -1 ? startFlags() : (args[flagsIndex + 1] ?? '').split(/\s+/).filter((word) => word !== '');
   const dir = await mkdtemp(path.join(tmpdir(), 'debugdead-attacks-'));
   try {
-    const paths = await writeCertificates(
-      dir,
-      generateCertificates({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'], now: new Date() }),
-    );
-    const ca = await readFile(paths['ca.crt'], 'utf8');
+    const { paths, ca } = await writeLocalhostCertificates(dir);
     console.log(
       `webhook: node ${flags.join(' ')} ${path.relative(root, entry ?? 'dist/webhook/main.js')} ${extra.join(' ')}`,
     );

@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateCertificates, writeCertificates } from '../src/tls/certificates.js';
+import { writeLocalhostCertificates } from '../test/helpers/webhook-process.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const self = path.join(import.meta.dirname, 'webhook-load.bench.ts');
@@ -286,11 +286,7 @@ function summarise(runs: Measured[]): Measured {
 async function orchestrate(options: Options): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'debugdead-bench-'));
   try {
-    const paths = await writeCertificates(
-      dir,
-      generateCertificates({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'], now: new Date() }),
-    );
-    const ca = await readFile(paths['ca.crt'], 'utf8');
+    const { paths, ca } = await writeLocalhostCertificates(dir);
     console.log(
       `POST /mutate with ${path.relative(root, REVIEW)} over HTTPS, ${CONNECTIONS} connections, ${DURATION_S} s ` +
         `(after ${WARMUP_S} s warm-up), load generator in its own process, ${options.rounds} round(s); ` +

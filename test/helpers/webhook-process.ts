@@ -9,6 +9,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { JsonObject } from '../../src/mutation/index.js';
+import { generateCertificates, writeCertificates, type CertificateSet } from '../../src/tls/certificates.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const WEBHOOK_MAIN = path.join(REPO_ROOT, 'dist', 'webhook', 'main.js');
@@ -92,4 +93,15 @@ export async function startWebhookProcess(
       return code;
     },
   };
+}
+
+/**
+ * A fresh CA and a certificate for localhost, 127.0.0.1 and ::1 (what a webhook started here serves), written
+ * into `dir`: the files' paths, and the CA's PEM for the clients.
+ */
+export async function writeLocalhostCertificates(
+  dir: string,
+): Promise<{ paths: Record<keyof CertificateSet, string>; ca: string }> {
+  const set = generateCertificates({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'], now: new Date() });
+  return { paths: await writeCertificates(dir, set), ca: set['ca.crt'] };
 }
