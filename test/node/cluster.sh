@@ -83,6 +83,18 @@ bin="${DEBUGDEAD_NODE_BIN_DIR:-$here/bin}"
 for b in kubelet kube-scheduler pause crash; do
   [[ -x "$bin/$b" ]] || die "$bin/$b is missing; run bash scripts/build-node.sh"
 done
+# Removes the cgroup directory DIR and those below it (deepest first), trying for up to 5 s while the last
+# processes leave them; fails if it is still there.
+remove_cgroup() {
+  local round
+  for ((round = 0; round < 50; round++)); do
+    find "$1" -depth -type d -exec rmdir {} + 2>/dev/null
+    [[ -d "$1" ]] || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # Holding the lock, anything of a node here is a leftover of a harness that was killed (SIGKILL leaves the
 # containers, their shims and the bridge): remove it, by PID and by name, before starting.
 clean_stale() {
@@ -109,12 +121,7 @@ clean_stale() {
   for c in /sys/fs/cgroup/*/"$CGROUP_ROOT"; do
     [[ -d "$c" ]] || continue
     found=true
-    for ((round = 0; round < 50; round++)); do
-      find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
-      [[ -d "$c" ]] || break
-      sleep 0.1
-    done
-    [[ -d "$c" ]] && die "cannot remove the leftover cgroup $c"
+    remove_cgroup "$c" || die "cannot remove the leftover cgroup $c"
   done
   for d in "${TMPDIR:-/tmp}"/debugdead-node-*/; do
     [[ -f "$d/$STATE_MARKER" ]] || continue
@@ -219,12 +226,7 @@ teardown() {
   )
   if [[ "$bridge_made" == true ]]; then ip link del "$BRIDGE" 2>/dev/null || log "could not delete the bridge $BRIDGE"; fi
   for c in "${made_cgroups[@]}"; do
-    for ((i = 0; i < 50; i++)); do
-      find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
-      [[ -d "$c" ]] || break
-      sleep 0.1
-    done
-    [[ -d "$c" ]] && log "could not remove the cgroup $c"
+    remove_cgroup "$c" || log "could not remove the cgroup $c"
   done
   [[ -n "$apiserver_pid" ]] && stop_pid "$apiserver_pid" 30
   rm -rf "$state"
