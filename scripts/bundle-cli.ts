@@ -54,7 +54,9 @@ const builtinsOnUse: Plugin = {
 /**
  * The Kubernetes client is bundled, and read as free of side effects so that only what src/cli/kube/kube-library.ts
  * names is kept (its index would load some 870 modules, every generated API and model: 0.4–0.9 s before a command's
- * first request; bundled, that chunk loads in about a tenth of it). Its own dependencies stay in node_modules.
+ * first request; bundled, that chunk loads in about a tenth of it). The packages it pulls in (undici, ws, socks...)
+ * are not the project's dependencies, so they are bundled into that chunk too; the project's dependencies stay in
+ * node_modules.
  */
 const BUNDLED = '@kubernetes/client-node';
 const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
